@@ -1,0 +1,111 @@
+import type { App } from '@slack/bolt';
+import type { Server } from 'node:http';
+import { systemClock, type Clock } from '../domain/clock.js';
+import { migrate, openDatabase, type Db } from '../evidence/database.js';
+import { EvidenceLog } from '../evidence/evidence-log.js';
+import { FindingsRepo } from '../evidence/findings-repo.js';
+import { PollCursors } from '../evidence/poll-cursors.js';
+import { scanSecurityHub, type ScanReport } from '../ingest/scan.js';
+import { createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
+import type { RoutingConfig } from '../route/routing.js';
+import { createSlackApp, registerListeners, type SlackAppOptions } from '../slack/app.js';
+import { webApiMessenger } from '../slack/messenger.js';
+import { BackgroundWork } from './background-work.js';
+import type { Logger } from './logger.js';
+import type { Services } from './services.js';
+
+export interface BotOptions {
+  databasePath: string;
+  migrationsDir?: string;
+  slack: Omit<SlackAppOptions, 'log' | 'health'>;
+  routing: RoutingConfig;
+  securityHubRegion: string;
+  aws?: AwsClientOptions;
+  clock?: Clock;
+  log: Logger;
+}
+
+export interface Bot {
+  app: App;
+  services: Services;
+  db: Db;
+  background: BackgroundWork;
+  /** One detect-triage-route pass; passes never overlap. */
+  scan(): Promise<ScanReport>;
+  /** Starts the Slack listener; in HTTP mode returns the server (port 0 picks a free one). */
+  start(port: number): Promise<Server | null>;
+  /** Stops taking work, waits for in-flight fixes, closes the database. */
+  stop(): Promise<void>;
+}
+
+/** Wires the database, AWS, Slack and the clock into the loop. Nothing else happens here. */
+export function createBot(options: BotOptions): Bot {
+  const db = openDatabase(options.databasePath);
+  const applied = migrate(db, options.migrationsDir);
+  if (applied.length) options.log.info({ applied }, 'database migrated');
+  const clock = options.clock ?? systemClock;
+  const aws = createAwsClients(options.aws);
+  const background = new BackgroundWork((error) =>
+    options.log.error({ err: error instanceof Error ? error.stack : String(error) }, 'background work failed'),
+  );
+  let lastScan: { at: string; ok: boolean } | null = null;
+  const app = createSlackApp({
+    ...options.slack,
+    log: options.log,
+    health: () => ({ ok: db.open, detail: { database: db.open ? 'open' : 'closed', lastScan } }),
+  });
+  const services: Services = {
+    clock,
+    log: options.log,
+    findings: new FindingsRepo(db),
+    evidence: new EvidenceLog(db, clock),
+    aws,
+    slack: webApiMessenger(app.client),
+    routing: options.routing,
+    securityHubRegion: options.securityHubRegion,
+  };
+  registerListeners(app, services, background);
+  const cursors = new PollCursors(db);
+  let scanning: Promise<ScanReport> | null = null;
+  let started = false;
+
+  return {
+    app,
+    services,
+    db,
+    background,
+    scan() {
+      scanning ??= scanSecurityHub(services, cursors)
+        .then(
+          (report) => {
+            lastScan = { at: clock.now().toISOString(), ok: true };
+            return report;
+          },
+          (error: unknown) => {
+            lastScan = { at: clock.now().toISOString(), ok: false };
+            throw error;
+          },
+        )
+        .finally(() => {
+          scanning = null;
+        });
+      return scanning;
+    },
+    async start(port) {
+      const server = (await app.start(port)) as unknown;
+      started = true;
+      return isServer(server) ? server : null;
+    },
+    async stop() {
+      if (started) await app.stop();
+      await scanning?.catch(() => undefined);
+      await background.idle();
+      aws.destroy();
+      db.close();
+    },
+  };
+}
+
+function isServer(value: unknown): value is Server {
+  return typeof value === 'object' && value !== null && 'address' in value && typeof value.address === 'function';
+}

@@ -1,0 +1,20 @@
+import type { Clock } from '../domain/clock.js';
+import type { EvidenceLog } from '../evidence/evidence-log.js';
+import type { FindingsRepo } from '../evidence/findings-repo.js';
+import type { AwsClients } from '../remediate/aws-clients.js';
+import type { RoutingConfig } from '../route/routing.js';
+import type { SlackMessenger } from '../slack/messenger.js';
+import type { Logger } from './logger.js';
+
+/** The edges the core reaches through; built once by createBot, replaced by fakes nowhere (tests use msw). */
+export interface Services {
+  clock: Clock;
+  log: Logger;
+  findings: FindingsRepo;
+  evidence: EvidenceLog;
+  aws: AwsClients;
+  slack: SlackMessenger;
+  routing: RoutingConfig;
+  /** Region of the Security Hub the bot polls and writes outcomes back to (the aggregator, if any). */
+  securityHubRegion: string;
+}

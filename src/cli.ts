@@ -1,0 +1,37 @@
+import { runTriageCommand } from './cli/triage-command.js';
+
+const usage = `usage: soc2-bot <command> [options]
+
+commands:
+  start                        run the bot (configured from the environment; see README)
+  demo                         run the whole loop offline: simulated AWS account, stand-in Slack
+  triage [--json] [--routing FILE] PATH...
+                               triage findings from files or folders and print one line per finding
+  help                         this text
+`;
+
+/** Entry point of the `soc2-bot` command; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  const io = { out: (line: string) => process.stdout.write(`${line}\n`), err: (line: string) => process.stderr.write(`${line}\n`) };
+  switch (command) {
+    case 'start': {
+      const { startBot } = await import('./main.js');
+      return startBot(process.env);
+    }
+    case 'demo': {
+      const { runDemo } = await import('./demo/run.js');
+      return runDemo(io);
+    }
+    case 'triage':
+      return runTriageCommand(rest, io);
+    case 'help':
+    case '--help':
+    case '-h':
+      io.out(usage);
+      return 0;
+    default:
+      io.err(command ? `soc2-bot: unknown command "${command}"\n\n${usage}` : usage);
+      return 64; // EX_USAGE
+  }
+}

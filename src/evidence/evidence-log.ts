@@ -1,0 +1,132 @@
+import { createHash } from 'node:crypto';
+import type { Clock } from '../domain/clock.js';
+import { canonicalJson } from './canonical-json.js';
+import type { Db } from './database.js';
+
+export type EvidenceKind =
+  | 'finding.detected'
+  | 'finding.updated'
+  | 'finding.recurred'
+  | 'card.posted'
+  | 'card.updated'
+  | 'click.received'
+  | 'decision.approved'
+  | 'fix.planned'
+  | 'fix.applied'
+  | 'fix.verified'
+  | 'fix.failed'
+  | 'securityhub.updated'
+  | 'securityhub.update_failed';
+
+export type Actor =
+  | { type: 'slack_user'; id: string; name: string | null }
+  | { type: 'bot'; id: 'soc2-bot'; name: null }
+  | { type: 'aws'; id: string; name: null };
+
+export const botActor: Actor = { type: 'bot', id: 'soc2-bot', name: null };
+
+export interface EvidenceEvent {
+  seq: number;
+  at: string;
+  kind: EvidenceKind;
+  findingId: string | null;
+  actor: Actor;
+  data: Record<string, unknown>;
+  prevHash: string;
+  hash: string;
+}
+
+interface EvidenceRow {
+  seq: number;
+  at: string;
+  kind: EvidenceKind;
+  finding_id: string | null;
+  actor_type: Actor['type'];
+  actor_id: string;
+  actor_name: string | null;
+  data: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const genesisHash = '0'.repeat(64);
+
+/** The hash of a row covers the previous hash and everything the row says. */
+export function hashEvent(prevHash: string, event: Omit<EvidenceEvent, 'hash' | 'prevHash'>): string {
+  return createHash('sha256').update(prevHash).update(canonicalJson(event)).digest('hex');
+}
+
+/**
+ * Append-only, hash-chained evidence. The database refuses UPDATE and DELETE
+ * on the table (migration 001), so this class only ever inserts.
+ */
+export class EvidenceLog {
+  private readonly insert;
+  private readonly last;
+
+  constructor(private readonly db: Db, private readonly clock: Clock) {
+    this.insert = db.prepare(`INSERT INTO evidence_events
+      (seq, at, kind, finding_id, actor_type, actor_id, actor_name, data, prev_hash, hash)
+      VALUES (@seq, @at, @kind, @finding_id, @actor_type, @actor_id, @actor_name, @data, @prev_hash, @hash)`);
+    this.last = db.prepare('SELECT seq, hash FROM evidence_events ORDER BY seq DESC LIMIT 1');
+  }
+
+  append(kind: EvidenceKind, findingId: string | null, actor: Actor, data: Record<string, unknown>): EvidenceEvent {
+    // IMMEDIATE: two processes appending at once cannot both chain onto the same row.
+    return this.db.transaction(() => {
+      const previous = this.last.get() as { seq: number; hash: string } | undefined;
+      const body = {
+        seq: (previous?.seq ?? 0) + 1,
+        at: this.clock.now().toISOString(),
+        kind,
+        findingId,
+        actor,
+        data,
+      };
+      const prevHash = previous?.hash ?? genesisHash;
+      const event: EvidenceEvent = { ...body, prevHash, hash: hashEvent(prevHash, body) };
+      this.insert.run({
+        seq: event.seq,
+        at: event.at,
+        kind,
+        finding_id: findingId,
+        actor_type: actor.type,
+        actor_id: actor.id,
+        actor_name: actor.name,
+        data: canonicalJson(data),
+        prev_hash: prevHash,
+        hash: event.hash,
+      });
+      return event;
+    }).immediate();
+  }
+
+  forFinding(findingId: string): EvidenceEvent[] {
+    return (
+      this.db.prepare('SELECT * FROM evidence_events WHERE finding_id = ? ORDER BY seq').all(findingId) as EvidenceRow[]
+    ).map(fromRow);
+  }
+
+  all(): EvidenceEvent[] {
+    return (this.db.prepare('SELECT * FROM evidence_events ORDER BY seq').all() as EvidenceRow[]).map(fromRow);
+  }
+}
+
+function fromRow(row: EvidenceRow): EvidenceEvent {
+  const actor: Actor =
+    row.actor_type === 'slack_user'
+      ? { type: 'slack_user', id: row.actor_id, name: row.actor_name }
+      : row.actor_type === 'aws'
+        ? { type: 'aws', id: row.actor_id, name: null }
+        : botActor;
+  return {
+    seq: row.seq,
+    at: row.at,
+    kind: row.kind,
+    findingId: row.finding_id,
+    actor,
+    data: JSON.parse(row.data) as Record<string, unknown>,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

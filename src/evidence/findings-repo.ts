@@ -1,0 +1,148 @@
+import type { Finding } from '../domain/finding.js';
+import type { Triage } from '../domain/triage.js';
+import type { Route } from '../route/routing.js';
+import type { Db } from './database.js';
+
+export type FindingStatus = 'open' | 'fixing' | 'fixed' | 'fix_failed' | 'no_action';
+
+export interface TrackedFinding {
+  finding: Finding;
+  triage: Triage;
+  channel: string;
+  status: FindingStatus;
+  firstSeenAt: string;
+  lastSeenAt: string;
+  recurrences: number;
+  card: { channel: string; ts: string } | null;
+}
+
+/** What ingesting one finding meant for the bot's state. */
+export type IngestOutcome =
+  | 'new' // first sighting
+  | 'recurred' // was fixed or closed, and failed again
+  | 'updated' // seen before, source has newer data, nothing for a human to do again
+  | 'unchanged'; // the same record again (dedup)
+
+interface FindingRow {
+  finding_json: string;
+  severity: Triage['severity'];
+  mode: Triage['mode'];
+  remediation: string | null;
+  due_at: string | null;
+  tsc: string;
+  channel: string;
+  status: FindingStatus;
+  first_seen_at: string;
+  last_seen_at: string;
+  source_updated_at: string;
+  recurrences: number;
+  card_channel: string | null;
+  card_ts: string | null;
+  reason: string;
+}
+
+/** Operational state of each finding; every transition is also written to the evidence log by the caller. */
+export class FindingsRepo {
+  constructor(private readonly db: Db) {}
+
+  get(id: string): TrackedFinding | null {
+    const row = this.db.prepare('SELECT * FROM findings WHERE id = ?').get(id) as FindingRow | undefined;
+    return row ? fromRow(row) : null;
+  }
+
+  /**
+   * Records a sighting. Dedup is by the source's finding id; a finding that had
+   * been fixed (or needed no action) and now needs action again counts as a recurrence.
+   */
+  record(finding: Finding, triage: Triage, route: Route, now: Date): IngestOutcome {
+    const existing = this.db
+      .prepare('SELECT status, source_updated_at FROM findings WHERE id = ?')
+      .get(finding.id) as Pick<FindingRow, 'status' | 'source_updated_at'> | undefined;
+    const needsAction = triage.severity !== 'none';
+    const values = {
+      id: finding.id,
+      product_arn: finding.productArn,
+      control: finding.control,
+      account: finding.account,
+      region: finding.region,
+      resource_type: finding.resource.type,
+      resource_id: finding.resource.id,
+      now: now.toISOString(),
+      source_updated_at: finding.updatedAt,
+      severity: triage.severity,
+      mode: triage.mode,
+      remediation: triage.remediation,
+      due_at: triage.dueAt,
+      tsc: JSON.stringify(triage.tsc),
+      reason: triage.reason,
+      channel: route.channel,
+      status: needsAction ? 'open' : 'no_action',
+      finding_json: JSON.stringify(finding),
+    };
+    if (!existing) {
+      this.db
+        .prepare(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id,
+          first_seen_at, last_seen_at, source_updated_at, severity, mode, remediation, due_at, tsc, reason, channel, status, finding_json)
+          VALUES (@id, @product_arn, @control, @account, @region, @resource_type, @resource_id,
+          @now, @now, @source_updated_at, @severity, @mode, @remediation, @due_at, @tsc, @reason, @channel, @status, @finding_json)`)
+        .run(values);
+      return 'new';
+    }
+    if (existing.source_updated_at === finding.updatedAt) {
+      this.db.prepare('UPDATE findings SET last_seen_at = ? WHERE id = ?').run(values.now, finding.id);
+      return 'unchanged';
+    }
+    const closed = existing.status === 'fixed' || existing.status === 'no_action';
+    const recurred = closed && needsAction;
+    // A finding being worked on keeps its status; the source's newer data is kept for the card.
+    const status = recurred || existing.status === 'no_action' || !needsAction ? values.status : existing.status;
+    this.db
+      .prepare(`UPDATE findings SET last_seen_at = @now, source_updated_at = @source_updated_at, severity = @severity,
+        mode = @mode, remediation = @remediation, due_at = @due_at, tsc = @tsc, reason = @reason, channel = @channel,
+        finding_json = @finding_json, status = @status,
+        recurrences = recurrences + @recurred,
+        card_channel = CASE WHEN @recurred = 1 THEN NULL ELSE card_channel END,
+        card_ts = CASE WHEN @recurred = 1 THEN NULL ELSE card_ts END
+        WHERE id = @id`)
+      .run({ ...values, status, recurred: recurred ? 1 : 0 });
+    return recurred ? 'recurred' : 'updated';
+  }
+
+  setCard(id: string, channel: string, ts: string): void {
+    this.db.prepare('UPDATE findings SET card_channel = ?, card_ts = ? WHERE id = ?').run(channel, ts, id);
+  }
+
+  /** Open findings that still need a card (new, or recurred after a fix). */
+  awaitingCard(): TrackedFinding[] {
+    return (
+      this.db
+        .prepare("SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL ORDER BY first_seen_at, id")
+        .all() as FindingRow[]
+    ).map(fromRow);
+  }
+
+  /**
+   * Atomically moves a finding from one of `from` to `to`. Returns false when
+   * another click (or process) got there first: the basis of fix-at-most-once.
+   */
+  transition(id: string, from: FindingStatus[], to: FindingStatus): boolean {
+    const placeholders = from.map(() => '?').join(', ');
+    const result = this.db
+      .prepare(`UPDATE findings SET status = ? WHERE id = ? AND status IN (${placeholders})`)
+      .run(to, id, ...from);
+    return result.changes === 1;
+  }
+}
+
+function fromRow(row: FindingRow): TrackedFinding {
+  return {
+    finding: JSON.parse(row.finding_json) as Finding,
+    triage: { severity: row.severity, mode: row.mode, remediation: row.remediation, dueAt: row.due_at, tsc: JSON.parse(row.tsc) as string[], reason: row.reason },
+    channel: row.channel,
+    status: row.status,
+    firstSeenAt: row.first_seen_at,
+    lastSeenAt: row.last_seen_at,
+    recurrences: row.recurrences,
+    card: row.card_channel && row.card_ts ? { channel: row.card_channel, ts: row.card_ts } : null,
+  };
+}

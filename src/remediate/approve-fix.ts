@@ -1,0 +1,134 @@
+import type { Services } from '../app/services.js';
+import type { Person } from '../domain/person.js';
+import { botActor, type Actor } from '../evidence/evidence-log.js';
+import type { FindingStatus, TrackedFinding } from '../evidence/findings-repo.js';
+import { buildFindingCard, type CardState } from '../slack/cards.js';
+import { explainAwsError } from './explain-aws-error.js';
+import { remediationById } from './registry.js';
+import type { ApiCall, Plan, Remediation } from './remediation.js';
+import { reportToSecurityHub } from './security-hub-writeback.js';
+
+export interface ApprovalRequest {
+  findingId: string;
+  user: Person;
+  /** Where the clicked card lives: a click is only honoured on the finding's own card. */
+  channel: string;
+  messageTs: string;
+}
+
+export type Claim =
+  | { kind: 'claimed'; tracked: TrackedFinding; remediation: Remediation }
+  | { kind: 'unknown_finding' }
+  | { kind: 'not_this_card' }
+  | { kind: 'no_remediation' }
+  | { kind: 'already_handled'; status: FindingStatus; by: Actor | null; at: string | null };
+
+const slackUser = (user: Person): Actor => ({ type: 'slack_user', id: user.id, name: user.name });
+
+/**
+ * Decides, synchronously and atomically, whether this click starts the fix.
+ * Double clicks, Slack retries and simultaneous approvers all race on one
+ * conditional UPDATE; exactly one wins, the rest learn who got there first.
+ */
+export function claimApproval(services: Services, request: ApprovalRequest): Claim {
+  const tracked = services.findings.get(request.findingId);
+  if (!tracked) return { kind: 'unknown_finding' };
+  if (!tracked.card || tracked.card.channel !== request.channel || tracked.card.ts !== request.messageTs) {
+    return { kind: 'not_this_card' };
+  }
+  const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
+  if (!remediation) return { kind: 'no_remediation' };
+  const won = services.findings.transition(request.findingId, ['open', 'fix_failed'], 'fixing');
+  if (!won) {
+    const last = services.evidence
+      .forFinding(request.findingId)
+      .filter((e) => e.kind === 'decision.approved')
+      .at(-1);
+    const now = services.findings.get(request.findingId);
+    return { kind: 'already_handled', status: now?.status ?? tracked.status, by: last?.actor ?? null, at: last?.at ?? null };
+  }
+  services.evidence.append('decision.approved', request.findingId, slackUser(request.user), {
+    decision: 'approve',
+    remediation: remediation.id,
+    card: { channel: request.channel, ts: request.messageTs },
+  });
+  return { kind: 'claimed', tracked, remediation };
+}
+
+/** Plan, apply, verify, update the card, write back to Security Hub; every step is evidence. */
+export async function runApprovedFix(
+  services: Services,
+  claim: Extract<Claim, { kind: 'claimed' }>,
+  user: Person,
+): Promise<void> {
+  const { tracked, remediation } = claim;
+  const { finding } = tracked;
+  const at = services.clock.now().toISOString();
+  const updateCard = (state: CardState) => updateFindingCard(services, tracked, state);
+  let plan: Plan | null = null;
+  let step: ApiCall | null = null;
+  try {
+    plan = await remediation.plan(finding, services.aws);
+    services.evidence.append('fix.planned', finding.id, botActor, { ...plan });
+    if (plan.alreadyCompliant) {
+      services.findings.transition(finding.id, ['fixing'], 'fixed');
+      await updateCard({ kind: 'already_compliant', by: user, at, diff: plan.diff });
+      await reportToSecurityHub(services, finding, 'RESOLVED', `soc2-bot: already compliant when checked after approval by ${user.name ?? user.id}; nothing changed.`);
+      return;
+    }
+    await updateCard({ kind: 'fixing', by: user, at, diff: plan.diff });
+    step = plan.calls[0] ?? null;
+    await remediation.apply(plan, services.aws);
+    services.evidence.append('fix.applied', finding.id, { type: 'aws', id: finding.account, name: null }, {
+      remediation: remediation.id,
+      calls: plan.calls,
+      result: 'ok',
+    });
+    step = null;
+    const verification = await remediation.verify(plan, services.aws);
+    services.evidence.append(verification.ok ? 'fix.verified' : 'fix.failed', finding.id, botActor, {
+      step: 'verify',
+      ...verification,
+    });
+    if (!verification.ok) {
+      await failed(`the change was made but verification failed: ${verification.detail}`, false);
+      return;
+    }
+    services.findings.transition(finding.id, ['fixing'], 'fixed');
+    await updateCard({ kind: 'fixed', by: user, at, diff: plan.diff, verification: verification.detail });
+    await reportToSecurityHub(
+      services,
+      finding,
+      'RESOLVED',
+      `soc2-bot: ${remediation.id} applied after approval by ${user.name ?? user.id}; verified: ${verification.detail}.`,
+    );
+  } catch (error) {
+    await failed(explainAwsError(error, step, remediation.permissions), true, error);
+  }
+
+  async function failed(reason: string, record: boolean, error?: unknown): Promise<void> {
+    if (record) {
+      services.evidence.append('fix.failed', finding.id, botActor, {
+        step: plan === null ? 'plan' : step ? 'apply' : 'verify',
+        call: step,
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+        explanation: reason,
+      });
+    }
+    services.findings.transition(finding.id, ['fixing'], 'fix_failed');
+    await updateCard({ kind: 'fix_failed', by: user, at, diff: plan?.diff ?? null, error: reason });
+    await reportToSecurityHub(services, finding, 'NOTIFIED', `soc2-bot: fix failed: ${reason}`);
+  }
+}
+
+/** Replaces the card in place; a Slack failure is logged, the evidence already holds the truth. */
+export async function updateFindingCard(services: Services, tracked: TrackedFinding, state: CardState): Promise<void> {
+  if (!tracked.card) return;
+  const card = buildFindingCard(tracked, state);
+  try {
+    await services.slack.update(tracked.card.channel, tracked.card.ts, card);
+    services.evidence.append('card.updated', tracked.finding.id, botActor, { ...tracked.card, state: state.kind });
+  } catch (error) {
+    services.log.error({ findingId: tracked.finding.id, err: error instanceof Error ? error.message : String(error) }, 'chat.update failed');
+  }
+}

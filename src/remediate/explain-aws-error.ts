@@ -1,0 +1,33 @@
+import type { ApiCall } from './remediation.js';
+
+/**
+ * Turns an SDK error into one sentence an on-call engineer can act on, naming
+ * the AWS error code so it can be looked up.
+ */
+export function explainAwsError(error: unknown, call: ApiCall | null, permissions: readonly string[]): string {
+  const name = error instanceof Error ? error.name : 'Error';
+  const message = error instanceof Error ? error.message : String(error);
+  const what = call ? `${call.service}:${call.operation}` : 'the AWS call';
+  switch (name) {
+    case 'AccessDenied':
+    case 'AccessDeniedException':
+    case 'UnauthorizedOperation':
+      return `AWS refused ${what} (${name}): the bot's IAM role lacks permission. It needs ${permissions.join(', ')}.`;
+    case 'NoSuchBucket':
+      return `The bucket no longer exists (${name}); nothing was changed.`;
+    case 'ThrottlingException':
+    case 'Throttling':
+    case 'SlowDown':
+    case 'TooManyRequestsException':
+      return `AWS throttled ${what} (${name}) even after retries; try again in a few minutes.`;
+    case 'ExpiredToken':
+    case 'ExpiredTokenException':
+      return `The bot's AWS session expired (${name}) during ${what}; its credentials must be refreshed.`;
+    case 'InvalidClientTokenId':
+    case 'UnrecognizedClientException':
+    case 'CredentialsProviderError':
+      return `The bot has no valid AWS credentials (${name}) for ${what}.`;
+    default:
+      return `${what} failed: ${name}: ${message}`;
+  }
+}

@@ -1,0 +1,66 @@
+import type { Services } from '../app/services.js';
+import type { Finding } from '../domain/finding.js';
+import { botActor } from '../evidence/evidence-log.js';
+import type { IngestOutcome, TrackedFinding } from '../evidence/findings-repo.js';
+import { explainAwsError } from '../remediate/explain-aws-error.js';
+import { remediationById } from '../remediate/registry.js';
+import { buildFindingCard, type CardState } from '../slack/cards.js';
+import { triage } from '../triage/triage.js';
+import { resolveRoute } from './routing.js';
+
+export type IngestSummary = Record<IngestOutcome, number>;
+
+/** Triage and route each finding, remember it (dedup, recurrence) and record what was detected. */
+export function recordFindings(services: Services, findings: readonly Finding[]): IngestSummary {
+  const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0 };
+  const now = services.clock.now();
+  for (const finding of findings) {
+    const decided = triage(finding);
+    const route = resolveRoute(finding, services.routing);
+    const outcome = services.findings.record(finding, decided, route, now);
+    summary[outcome] += 1;
+    if (outcome === 'unchanged') continue;
+    const kind = outcome === 'new' ? 'finding.detected' : outcome === 'recurred' ? 'finding.recurred' : 'finding.updated';
+    services.evidence.append(kind, finding.id, botActor, { finding, triage: decided, route });
+  }
+  return summary;
+}
+
+/** The card a human sees first: the exact diff comes from a read-only plan against the live resource. */
+async function openCardState(services: Services, tracked: TrackedFinding): Promise<CardState> {
+  const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
+  if (!remediation) return { kind: 'open', diff: null, planError: null };
+  try {
+    const plan = await remediation.plan(tracked.finding, services.aws);
+    return { kind: 'open', diff: plan.diff, planError: null };
+  } catch (error) {
+    return { kind: 'open', diff: null, planError: explainAwsError(error, null, remediation.permissions) };
+  }
+}
+
+/** Posts a card for every open finding that has none yet. Returns how many were posted. */
+export async function deliverCards(services: Services): Promise<number> {
+  let posted = 0;
+  for (const tracked of services.findings.awaitingCard()) {
+    const state = await openCardState(services, tracked);
+    const card = buildFindingCard(tracked, state);
+    try {
+      const where = await services.slack.post(tracked.channel, card);
+      services.findings.setCard(tracked.finding.id, where.channel, where.ts);
+      services.evidence.append('card.posted', tracked.finding.id, botActor, {
+        channel: where.channel,
+        ts: where.ts,
+        diff: state.kind === 'open' ? state.diff : null,
+        planError: state.kind === 'open' ? state.planError : null,
+      });
+      posted += 1;
+    } catch (error) {
+      // Left without a card: the next run posts it again.
+      services.log.error(
+        { findingId: tracked.finding.id, channel: tracked.channel, err: error instanceof Error ? error.message : String(error) },
+        'chat.postMessage failed; the card will be retried on the next run',
+      );
+    }
+  }
+  return posted;
+}

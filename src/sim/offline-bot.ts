@@ -1,0 +1,89 @@
+/**
+ * The real bot (Bolt HTTP receiver, AWS SDK clients, SQLite) wired to a simulated
+ * AWS account and Slack workspace through msw. Used by `npm run demo` and the
+ * end-to-end tests, so both exercise exactly the production code paths.
+ */
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { setupServer } from 'msw/node';
+import { createBot, type Bot } from '../app/bot.js';
+import type { Logger } from '../app/logger.js';
+import type { Clock } from '../domain/clock.js';
+import type { RoutingConfig } from '../route/routing.js';
+import { SimulatedAws } from './aws-account.js';
+import { blockActionsBody, signSlackRequest } from './signed-request.js';
+import { SimulatedSlack } from './slack-workspace.js';
+
+export interface OfflineBotOptions {
+  databasePath: string;
+  routing: RoutingConfig;
+  log: Logger;
+  region?: string;
+  clock?: Clock;
+  /** Attempts per AWS call; tests lower it so injected throttling fails fast. */
+  awsMaxAttempts?: number;
+}
+
+export interface OfflineBot {
+  bot: Bot;
+  aws: SimulatedAws;
+  slack: SimulatedSlack;
+  signingSecret: string;
+  /** Base URL of the bot's Slack endpoint on loopback. */
+  url: string;
+  /** POSTs a correctly signed button click to the real receiver; returns the HTTP status. */
+  click(options: { actionId: string; value: string; channel: string; messageTs: string; user: { id: string; name: string } }): Promise<Response>;
+  /** POSTs a raw body with the given headers (for forged or stale requests). */
+  post(body: string, headers: Record<string, string>): Promise<Response>;
+  close(): Promise<void>;
+}
+
+const loopback = /^(127\.0\.0\.1|localhost|\[::1\])$/;
+
+export async function startOfflineBot(options: OfflineBotOptions): Promise<OfflineBot> {
+  const region = options.region ?? 'us-east-1';
+  const token = `xoxb-sim-${randomBytes(6).toString('hex')}`;
+  const signingSecret = randomBytes(16).toString('hex');
+  const aws = new SimulatedAws({ accountId: '111111111111', ...(options.clock ? { now: () => options.clock!.now() } : {}) });
+  const slack = new SimulatedSlack({ token, baseUrl: 'https://slack.sim/api/' });
+  const server = setupServer(...aws.handlers(), ...slack.handlers());
+  server.listen({
+    onUnhandledRequest(request, print) {
+      // The bot's own listener on loopback is real; anything else would be a leak to the internet.
+      if (!loopback.test(new URL(request.url).hostname)) print.error();
+    },
+  });
+  const bot = createBot({
+    databasePath: options.databasePath,
+    slack: { botToken: token, signingSecret, apiUrl: slack.baseUrl, retries: 0 },
+    routing: options.routing,
+    securityHubRegion: region,
+    aws: {
+      credentials: { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated' },
+      maxAttempts: options.awsMaxAttempts ?? 3,
+    },
+    log: options.log,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const http = await bot.start(0);
+  if (!http) throw new Error('the offline bot runs in HTTP mode');
+  const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/slack/events`;
+
+  const post = (body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', body, headers });
+  return {
+    bot,
+    aws,
+    slack,
+    signingSecret,
+    url,
+    click(click) {
+      const body = blockActionsBody({ ...click, responseUrl: slack.responseUrlFor(click.channel, click.messageTs) });
+      return post(body, { ...signSlackRequest(signingSecret, body) });
+    },
+    post,
+    async close() {
+      await bot.stop();
+      server.close();
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { App } from '@slack/bolt';
+import type { BackgroundWork } from '../app/background-work.js';
+import type { Logger } from '../app/logger.js';
+import type { Services } from '../app/services.js';
+import { registerApprove } from './actions/approve.js';
+import { registerNotYetAvailable } from './actions/not-yet-available.js';
+import { boltLogger } from './bolt-logger.js';
+
+export interface SlackAppOptions {
+  botToken: string;
+  /** HTTP mode: every request is verified against it. */
+  signingSecret?: string;
+  /** Socket Mode when set. */
+  appToken?: string;
+  /** Another Web API base URL (tests, the offline demo). */
+  apiUrl?: string;
+  log: Logger;
+  /** Retries of the Web API client; tests use 0 so an unanswered call fails fast. */
+  retries?: number;
+  /** Health answer for `/healthz`. */
+  health?: () => { ok: boolean; detail: Record<string, unknown> };
+}
+
+/** Builds the Bolt app. Listeners stay thin; the work happens in the core modules they call. */
+export function createSlackApp(options: SlackAppOptions): App {
+  const logger = boltLogger(options.log);
+  const clientOptions = {
+    ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
+    ...(options.retries !== undefined ? { retryConfig: { retries: options.retries }, rejectRateLimitedCalls: true } : {}),
+  };
+  const health = options.health;
+  const customRoutes = health
+    ? [
+        {
+          path: '/healthz',
+          method: ['GET'],
+          handler: (_req: unknown, res: import('node:http').ServerResponse) => {
+            const { ok, detail } = health();
+            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+            res.end(JSON.stringify({ ok, ...detail }));
+          },
+        },
+      ]
+    : [];
+  if (options.appToken) {
+    return new App({ token: options.botToken, appToken: options.appToken, socketMode: true, logger, clientOptions });
+  }
+  if (!options.signingSecret) throw new Error('HTTP mode needs a signing secret');
+  return new App({
+    token: options.botToken,
+    signingSecret: options.signingSecret,
+    logger,
+    clientOptions,
+    customRoutes,
+    endpoints: '/slack/events',
+  });
+}
+
+export function registerListeners(app: App, services: Services, background: BackgroundWork): void {
+  registerApprove(app, services, background);
+  registerNotYetAvailable(app, services, background);
+}

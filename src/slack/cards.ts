@@ -1,0 +1,163 @@
+import type { types } from '@slack/bolt';
+import type { TrackedFinding } from '../evidence/findings-repo.js';
+import type { Person } from '../domain/person.js';
+import type { Severity } from '../domain/triage.js';
+import { codeSpan, escapeMrkdwn, truncate } from './escape.js';
+
+type KnownBlock = types.KnownBlock;
+
+export const actionIds = {
+  approve: 'soc2_approve',
+  exception: 'soc2_exception',
+  escalate: 'soc2_escalate',
+} as const;
+
+/** Block Kit limits a card must respect (Slack rejects the message otherwise). */
+export const limits = { headerText: 150, sectionText: 3000, fieldText: 2000, buttonValue: 2000, blocks: 50 } as const;
+
+/** What the card says about the fix, if anything happened yet. */
+export type CardState =
+  | { kind: 'open'; diff: string | null; planError: string | null }
+  | { kind: 'fixing'; by: Person; at: string; diff: string }
+  | { kind: 'fixed'; by: Person; at: string; diff: string; verification: string }
+  | { kind: 'already_compliant'; by: Person; at: string; diff: string }
+  | { kind: 'fix_failed'; by: Person; at: string; diff: string | null; error: string };
+
+export interface Card {
+  /** Notification and accessibility fallback. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+const severityText: Record<Severity, string> = {
+  sev1: ':red_circle: Sev1 · active exposure',
+  sev2: ':large_orange_circle: Sev2 · control gap',
+  sev3: ':large_yellow_circle: Sev3 · drift',
+  none: ':white_circle: no action needed',
+};
+
+const slaText: Record<Severity, string> = {
+  sev1: 'fix within 24 h',
+  sev2: 'fix within one sprint',
+  sev3: 'fix within the quarter',
+  none: 'no deadline',
+};
+
+/** A Slack date token renders in each reader's time zone; the fallback is UTC. */
+function slackDate(iso: string): string {
+  const seconds = Math.floor(Date.parse(iso) / 1000);
+  const fallback = `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
+}
+
+function mention(person: Person): string {
+  return /^[UW][A-Z0-9]+$/.test(person.id) ? `<@${person.id}>` : escapeMrkdwn(person.name ?? person.id);
+}
+
+const diffNote = '\n… diff cut to fit in Slack; the full diff is kept in the evidence';
+
+/** A diff in a code block, cut (with a note) so the section stays within Slack's limit. */
+export function diffSection(label: string, diff: string): KnownBlock {
+  const frame = `${label}\n\`\`\`\n\n\`\`\``;
+  const room = limits.sectionText - frame.length;
+  const body = diff.length <= room ? diff : diff.slice(0, room - diffNote.length).replace(/\n[^\n]*$/, '') + diffNote;
+  return { type: 'section', text: { type: 'mrkdwn', text: `${label}\n\`\`\`\n${body.replace(/```/g, 'ˋˋˋ')}\n\`\`\`` } };
+}
+
+function outcome(state: CardState): string | null {
+  switch (state.kind) {
+    case 'open':
+      return null;
+    case 'fixing':
+      return `:hourglass_flowing_sand: Fix approved by ${mention(state.by)} ${slackDate(state.at)}; applying now.`;
+    case 'fixed':
+      return `:white_check_mark: *Fixed.* Approved by ${mention(state.by)} ${slackDate(state.at)}. Verified: ${escapeMrkdwn(state.verification)}.`;
+    case 'already_compliant':
+      return `:white_check_mark: *Already compliant* when ${mention(state.by)} approved ${slackDate(state.at)}: nothing was changed.`;
+    case 'fix_failed':
+      return `:x: *Fix failed* after ${mention(state.by)} approved ${slackDate(state.at)}: ${escapeMrkdwn(state.error)}\nThe finding stays open.`;
+  }
+}
+
+/** The interactive card for one finding. Pure: the same input always gives the same blocks. */
+export function buildFindingCard(tracked: TrackedFinding, state: CardState): Card {
+  const { finding, triage } = tracked;
+  const control = finding.control ?? 'no control id';
+  const title = `${control}: ${finding.title}`;
+  const blocks: KnownBlock[] = [
+    { type: 'header', text: { type: 'plain_text', text: truncate(title, limits.headerText), emoji: false } },
+    {
+      type: 'section',
+      fields: [
+        { type: 'mrkdwn', text: `*Severity*\n${severityText[triage.severity]}` },
+        {
+          type: 'mrkdwn',
+          text: `*Due*\n${triage.dueAt ? `${slackDate(triage.dueAt)} (${slaText[triage.severity]})` : slaText[triage.severity]}`,
+        },
+        { type: 'mrkdwn', text: `*Account*\n${codeSpan(finding.account)}` },
+        { type: 'mrkdwn', text: `*Region*\n${codeSpan(finding.region)}` },
+        {
+          type: 'mrkdwn',
+          text: truncate(`*Resource*\n${escapeMrkdwn(finding.resource.type)} ${codeSpan(finding.resource.id)}`, limits.fieldText),
+        },
+        {
+          type: 'mrkdwn',
+          text: `*Control*\n${escapeMrkdwn(control)} · SOC 2 ${triage.tsc.length ? triage.tsc.join(', ') : 'criteria not mapped'}`,
+        },
+      ],
+    },
+  ];
+  const diff = state.diff;
+  if (diff) {
+    blocks.push(diffSection(`*Fix* (${escapeMrkdwn(triage.remediation ?? 'manual')}): exact change`, diff));
+  } else if (state.kind === 'open' && state.planError) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`*Fix*: could not read the current state: ${escapeMrkdwn(state.planError)}`, limits.sectionText) },
+    });
+  } else if (!triage.remediation) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: '*Fix*: no automatic fix for this control yet; fix it by hand, or use Exception or Escalate.' },
+    });
+  }
+  const said = outcome(state);
+  if (said) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(said, limits.sectionText) } });
+  if (state.kind === 'open' || state.kind === 'fix_failed') {
+    blocks.push(actions(tracked, state.kind === 'fix_failed' ? 'Retry fix' : 'Approve fix'));
+  }
+  blocks.push({
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: truncate(
+          `${escapeMrkdwn(triage.reason)} · mode ${triage.mode}${tracked.recurrences ? ` · recurred ${tracked.recurrences}×` : ''} · ${escapeMrkdwn(finding.productName)} finding ${codeSpan(finding.id)}`,
+          limits.fieldText,
+        ),
+      },
+    ],
+  });
+  const text = escapeMrkdwn(`${triage.severity.toUpperCase()} ${title} on ${finding.resource.id}`);
+  return { text: truncate(text, limits.fieldText), blocks };
+}
+
+function actions(tracked: TrackedFinding, approveLabel: string): KnownBlock {
+  const value = tracked.finding.id;
+  if (value.length > limits.buttonValue) throw new Error(`finding id longer than ${limits.buttonValue} characters`);
+  const elements: types.Button[] = [];
+  if (tracked.triage.remediation) {
+    elements.push({
+      type: 'button',
+      action_id: actionIds.approve,
+      text: { type: 'plain_text', text: approveLabel },
+      style: 'primary',
+      value,
+    });
+  }
+  elements.push(
+    { type: 'button', action_id: actionIds.exception, text: { type: 'plain_text', text: 'Exception' }, value },
+    { type: 'button', action_id: actionIds.escalate, text: { type: 'plain_text', text: 'Escalate' }, style: 'danger', value },
+  );
+  return { type: 'actions', block_id: 'soc2_decision', elements };
+}

@@ -1,0 +1,214 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/app/logger.js';
+import { actionIds } from '../../src/slack/cards.js';
+import { buildControlFinding } from '../../src/sim/aws-account.js';
+import { startOfflineBot, type OfflineBot } from '../../src/sim/offline-bot.js';
+import { signSlackRequest } from '../../src/sim/signed-request.js';
+
+const account = '111111111111';
+const channel = 'C0PLATFORM01';
+const ana = { id: 'U0ANA00001', name: 'ana' };
+const ben = { id: 'U0BEN00001', name: 'ben' };
+const allTrue = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true };
+
+let offline: OfflineBot;
+let databasePath: string;
+
+function evidenceKinds(findingId?: string): string[] {
+  // A second, independent connection: the evidence is really in the file.
+  const db = new Database(databasePath, { readonly: true });
+  const rows = findingId
+    ? db.prepare('SELECT kind FROM evidence_events WHERE finding_id = ? ORDER BY seq').pluck().all(findingId)
+    : db.prepare('SELECT kind FROM evidence_events ORDER BY seq').pluck().all();
+  db.close();
+  return rows as string[];
+}
+
+function seedPublicBucket(bucket: string) {
+  offline.aws.addBucket(bucket, { region: 'us-east-1', publicAccessBlock: null });
+  const asff = buildControlFinding({ control: 'S3.8', resourceId: `arn:aws:s3:::${bucket}`, accountId: account, severity: 'HIGH' });
+  offline.aws.addFinding(asff);
+  return asff.Id!;
+}
+
+async function scanAndGetCard(findingId: string) {
+  await offline.bot.scan();
+  const card = offline.slack.messages(channel).find((m) => JSON.stringify(m.blocks).includes(findingId));
+  if (!card) throw new Error('no card was posted for the finding');
+  return card;
+}
+
+beforeEach(async () => {
+  databasePath = join(mkdtempSync(join(tmpdir(), 'soc2-bot-e2e-')), 'evidence.sqlite');
+  offline = await startOfflineBot({
+    databasePath,
+    routing: { fallbackChannel: 'C0SECURITY01', tagKeys: ['owner'], owners: {}, accounts: { [account]: channel } },
+    log: createLogger('silent'),
+    awsMaxAttempts: 1,
+  });
+});
+
+afterEach(async () => {
+  await offline.close();
+});
+
+describe('a public bucket, from Security Hub to a fixed bucket', () => {
+  it('polls, posts a card with the diff, fixes on a signed Approve, updates the card, resolves the finding and logs evidence', async () => {
+    const findingId = seedPublicBucket('customer-exports');
+    offline.aws.addFinding(
+      buildControlFinding({ control: 'S3.2', resourceId: 'arn:aws:s3:::already-fine', accountId: account, compliance: 'PASSED', workflow: 'RESOLVED' }),
+    );
+
+    const card = await scanAndGetCard(findingId);
+    expect(offline.slack.messages()).toHaveLength(1); // the PASSED finding is filtered out at the source
+    const posted = JSON.stringify(card.blocks);
+    expect(posted).toContain('S3.8');
+    expect(posted).toContain('Sev1');
+    expect(posted).toContain('CC6.1');
+    expect(posted).toContain('- BlockPublicAcls: false');
+    expect(posted).toContain('+ BlockPublicAcls: true');
+    expect(posted).toContain(actionIds.approve);
+
+    const response = await offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana });
+    expect(response.status).toBe(200);
+    await offline.bot.background.idle();
+
+    expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toEqual(allTrue);
+    expect(offline.slack.callsTo('chat.update').length).toBeGreaterThanOrEqual(1);
+    const updated = offline.slack.message(channel, card.ts)!;
+    const finalBlocks = JSON.stringify(updated.blocks);
+    expect(finalBlocks).toContain('Fixed.');
+    expect(finalBlocks).toContain(`<@${ana.id}>`);
+    expect(updated.blocks.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
+
+    const hub = offline.aws.finding(findingId)!;
+    expect(hub.Workflow?.Status).toBe('RESOLVED');
+    expect(offline.aws.noteHistory(findingId).at(-1)?.Text).toContain('s3-block-public-access');
+
+    expect(evidenceKinds(findingId)).toEqual([
+      'finding.detected',
+      'card.posted',
+      'decision.approved',
+      'fix.planned',
+      'card.updated',
+      'fix.applied',
+      'fix.verified',
+      'card.updated',
+      'securityhub.updated',
+    ]);
+    const db = new Database(databasePath, { readonly: true });
+    const decision = db.prepare("SELECT actor_id, actor_name, at FROM evidence_events WHERE kind = 'decision.approved'").get() as {
+      actor_id: string;
+      actor_name: string;
+      at: string;
+    };
+    const planned = JSON.parse(db.prepare("SELECT data FROM evidence_events WHERE kind = 'fix.planned'").pluck().get() as string);
+    db.close();
+    expect(decision).toMatchObject({ actor_id: ana.id, actor_name: ana.name });
+    expect(planned.before).toEqual({ BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false });
+    expect(planned.after).toEqual(allTrue);
+    expect(planned.calls).toEqual([
+      { service: 's3', operation: 'PutPublicAccessBlock', input: { Bucket: 'customer-exports', PublicAccessBlockConfiguration: allTrue } },
+    ]);
+  });
+
+  it('does not post a second card for the same finding on the next poll', async () => {
+    const findingId = seedPublicBucket('customer-exports');
+    await scanAndGetCard(findingId);
+    const again = await offline.bot.scan();
+    expect(again.cardsPosted).toBe(0);
+    expect(offline.slack.messages(channel)).toHaveLength(1);
+  });
+
+  it('shows AccessDenied on the card in plain words, keeps the finding open and records the failure', async () => {
+    const findingId = seedPublicBucket('customer-exports');
+    const card = await scanAndGetCard(findingId);
+    offline.aws.failAlways('s3', 'PutPublicAccessBlock', { status: 403, code: 'AccessDenied', message: 'Access Denied' });
+
+    await offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana });
+    await offline.bot.background.idle();
+
+    expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toBeNull();
+    const text = JSON.stringify(offline.slack.message(channel, card.ts)!.blocks);
+    expect(text).toContain('Fix failed');
+    expect(text).toContain('AccessDenied');
+    expect(text).toContain('s3:PutBucketPublicAccessBlock');
+    expect(text).toContain('Retry fix'); // still open: the buttons stay
+    expect(offline.aws.finding(findingId)?.Workflow?.Status).toBe('NOTIFIED');
+    expect(offline.aws.noteHistory(findingId).at(-1)?.Text).toContain('AccessDenied');
+    expect(evidenceKinds(findingId)).toContain('fix.failed');
+    expect(evidenceKinds(findingId)).not.toContain('fix.verified');
+    expect(offline.bot.services.findings.get(findingId)?.status).toBe('fix_failed');
+  });
+
+  it('fixes once when two people click Approve at the same moment, and tells the second who acted', async () => {
+    const findingId = seedPublicBucket('customer-exports');
+    const card = await scanAndGetCard(findingId);
+    const clicks = await Promise.all([
+      offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana }),
+      offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ben }),
+      offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana }),
+    ]);
+    await offline.bot.background.idle();
+    expect(clicks.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(1);
+    expect(evidenceKinds(findingId).filter((k) => k === 'decision.approved')).toHaveLength(1);
+    expect(offline.slack.ephemerals).toHaveLength(2);
+    expect(offline.slack.ephemerals[0]?.text).toMatch(/approved it at/);
+  });
+
+  it('will not act when a button value names a different finding than the card it was clicked on', async () => {
+    const first = seedPublicBucket('customer-exports');
+    const second = seedPublicBucket('payroll-archive');
+    await offline.bot.scan();
+    const firstCard = offline.slack.messages(channel).find((m) => JSON.stringify(m.blocks).includes(first))!;
+    await offline.click({ actionId: actionIds.approve, value: second, channel, messageTs: firstCard.ts, user: ana });
+    await offline.bot.background.idle();
+    expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
+    expect(offline.slack.ephemerals[0]?.text).toContain('does not belong');
+  });
+
+  it('rejects forged and stale requests with 401 and records nothing', async () => {
+    const findingId = seedPublicBucket('customer-exports');
+    const card = await scanAndGetCard(findingId);
+    const before = evidenceKinds().length;
+    const body = new URLSearchParams({
+      payload: JSON.stringify({
+        type: 'block_actions',
+        user: { id: ana.id, name: ana.name },
+        container: { message_ts: card.ts, channel_id: channel },
+        actions: [{ action_id: actionIds.approve, value: findingId }],
+      }),
+    }).toString();
+    const now = Math.floor(Date.now() / 1000);
+    const forged = signSlackRequest('0'.repeat(32), body, now);
+    const stale = signSlackRequest(offline.signingSecret, body, now - 6 * 60);
+    const attempts = [
+      await offline.post(body, { ...forged }),
+      await offline.post(body, { ...stale }),
+      await offline.post(body, { 'content-type': 'application/x-www-form-urlencoded' }),
+    ];
+    await offline.bot.background.idle();
+    expect(attempts.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(evidenceKinds()).toHaveLength(before);
+    expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
+    expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toBeNull();
+  });
+
+  it('answers Exception and Escalate clearly that they are not available yet', async () => {
+    const findingId = seedPublicBucket('customer-exports');
+    const card = await scanAndGetCard(findingId);
+    await offline.click({ actionId: actionIds.exception, value: findingId, channel, messageTs: card.ts, user: ana });
+    await offline.click({ actionId: actionIds.escalate, value: findingId, channel, messageTs: card.ts, user: ana });
+    await offline.bot.background.idle();
+    expect(offline.slack.ephemerals.map((e) => e.text)).toEqual([
+      expect.stringContaining('Exception is not available'),
+      expect.stringContaining('Escalate is not available'),
+    ]);
+    expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
+  });
+});

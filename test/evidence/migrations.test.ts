@@ -1,0 +1,67 @@
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { defaultMigrationsDir, migrate, MigrationError, openDatabase } from '../../src/evidence/database.js';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'soc2-bot-mig-'));
+
+function tables(db: ReturnType<typeof openDatabase>): string[] {
+  return db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[];
+}
+
+describe('migrations', () => {
+  it('creates the schema on a fresh database and records each file', () => {
+    const db = openDatabase(join(tempDir(), 'fresh.sqlite'));
+    const applied = migrate(db);
+    expect(applied).toContain('001_init.sql');
+    expect(tables(db)).toEqual(expect.arrayContaining(['evidence_events', 'findings', 'poll_cursors', 'schema_migrations']));
+    expect(db.prepare('SELECT name FROM schema_migrations ORDER BY version').pluck().all()).toEqual(applied);
+    db.close();
+  });
+
+  it('changes nothing when run again', () => {
+    const path = join(tempDir(), 'twice.sqlite');
+    const first = openDatabase(path);
+    migrate(first);
+    const schemaBefore = first.prepare('SELECT sql FROM sqlite_master ORDER BY name').pluck().all();
+    first.close();
+    const second = openDatabase(path);
+    expect(migrate(second)).toEqual([]);
+    expect(second.prepare('SELECT sql FROM sqlite_master ORDER BY name').pluck().all()).toEqual(schemaBefore);
+    expect(second.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(1);
+    second.close();
+  });
+
+  it('leaves the database as it was when a migration fails, naming the file and SQLite\'s error', () => {
+    const dir = tempDir();
+    cpSync(defaultMigrationsDir, dir, { recursive: true });
+    // The first statement succeeds, the second fails: the first must be rolled back too.
+    writeFileSync(join(dir, '002_broken.sql'), 'CREATE TABLE half_done (id INTEGER);\nALTER TABLE no_such_table ADD COLUMN x TEXT;\n');
+    const db = openDatabase(join(tempDir(), 'broken.sqlite'));
+    let thrown: unknown;
+    try {
+      migrate(db, dir);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(MigrationError);
+    expect((thrown as MigrationError).file).toBe('002_broken.sql');
+    expect((thrown as Error).message).toMatch(/002_broken\.sql.*no such table: no_such_table/);
+    expect(tables(db)).not.toContain('half_done');
+    // 001 had applied in its own transaction and stays; 002 is not recorded.
+    expect(db.prepare('SELECT name FROM schema_migrations').pluck().all()).toEqual(['001_init.sql']);
+    db.close();
+  });
+
+  it('refuses UPDATE and DELETE on the evidence table', () => {
+    const db = openDatabase(':memory:');
+    migrate(db);
+    db.prepare(
+      "INSERT INTO evidence_events (seq, at, kind, actor_type, actor_id, data, prev_hash, hash) VALUES (1, 'x', 'k', 'bot', 'b', '{}', 'p', 'h')",
+    ).run();
+    expect(() => db.prepare("UPDATE evidence_events SET kind = 'y'").run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM evidence_events').run()).toThrow(/append-only/);
+    db.close();
+  });
+});
