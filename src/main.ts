@@ -1,47 +1,47 @@
 import cron from 'node-cron';
-import { createBot } from './app/bot.js';
+import { createBot, type Bot } from './app/bot.js';
 import { createLogger } from './app/logger.js';
-import { ConfigError, loadEnv } from './config/env.js';
-import { loadRoutingFile } from './config/routing-file.js';
-import { defaultRouting } from './route/routing.js';
+import { ConfigError, loadEnv, type Env } from './config/env.js';
+import { loadRoutingFile, RoutingFileError } from './config/routing-file.js';
+import { MigrationError } from './evidence/database.js';
+import { defaultRouting, type RoutingConfig } from './route/routing.js';
 
-/** `soc2-bot start`: the long-running bot, configured from the environment. */
+const exConfig = 78;
+const exSoftware = 70;
+
+/** `soc2-bot start`: the long-running bot, configured from the environment. Returns the exit status. */
 export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> {
-  let env;
+  let env: Env;
+  let routing: RoutingConfig;
   try {
     env = loadEnv(environment);
+    routing = env.ROUTING_FILE ? loadRoutingFile(env.ROUTING_FILE) : defaultRouting;
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 78; // EX_CONFIG
-    }
+    if (error instanceof ConfigError) return fail(error.message, exConfig);
+    if (error instanceof RoutingFileError) return fail(`soc2-bot cannot start: routing file ${error.message}`, exConfig);
     throw error;
   }
   const log = createLogger(env.LOG_LEVEL);
-  const region = env.SECURITYHUB_REGION ?? environment.AWS_REGION ?? environment.AWS_DEFAULT_REGION;
-  if (!region) {
-    process.stderr.write('soc2-bot cannot start: set SECURITYHUB_REGION (or AWS_REGION) to the Region of your Security Hub\n');
-    return 78;
+  let bot: Bot;
+  try {
+    bot = createBot({
+      databasePath: env.DATABASE_PATH,
+      slack: {
+        botToken: env.SLACK_BOT_TOKEN,
+        ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
+        ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
+        ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
+      },
+      routing,
+      securityHubRegion: env.securityHubRegion,
+      log,
+    });
+  } catch (error) {
+    if (error instanceof MigrationError) return fail(`soc2-bot cannot start: ${error.message}; the database was left as it was`, exSoftware);
+    throw error;
   }
-  if (!cron.validate(env.POLL_SCHEDULE)) {
-    process.stderr.write(`soc2-bot cannot start: POLL_SCHEDULE "${env.POLL_SCHEDULE}" is not a cron expression\n`);
-    return 78;
-  }
-  const routing = env.ROUTING_FILE ? loadRoutingFile(env.ROUTING_FILE) : defaultRouting;
-  const bot = createBot({
-    databasePath: env.DATABASE_PATH,
-    slack: {
-      botToken: env.SLACK_BOT_TOKEN,
-      ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
-      ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
-      ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
-    },
-    routing,
-    securityHubRegion: region,
-    log,
-  });
   await bot.start(env.PORT);
-  log.info({ mode: env.SLACK_APP_TOKEN ? 'socket' : 'http', port: env.PORT, region }, 'soc2-bot started');
+  log.info({ mode: env.SLACK_APP_TOKEN ? 'socket' : 'http', port: env.PORT, region: env.securityHubRegion }, 'soc2-bot started');
   const runScan = () =>
     bot.scan().catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'scan failed'));
   const task = cron.schedule(env.POLL_SCHEDULE, runScan, { noOverlap: true });
@@ -60,4 +60,9 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
   return 0;
+}
+
+function fail(message: string, status: number): number {
+  process.stderr.write(`${message}\n`);
+  return status;
 }

@@ -1,4 +1,7 @@
+import cron from 'node-cron';
 import { z } from 'zod';
+
+const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region such as us-east-1');
 
 /** Every setting the bot reads from its environment, validated once at start-up. */
 const envSchema = z
@@ -7,21 +10,17 @@ const envSchema = z
     SLACK_SIGNING_SECRET: z.string().regex(/^[0-9a-f]{16,}$/i, 'must be the app\'s signing secret (hex)').optional(),
     SLACK_APP_TOKEN: z.string().regex(/^xapp-[\w-]+$/, 'must be an app-level token starting with xapp-').optional(),
     SLACK_API_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535).default(3000),
     DATABASE_PATH: z.string().min(1).default('./data/soc2-bot.sqlite'),
     ROUTING_FILE: z.string().min(1).optional(),
     POLL_SCHEDULE: z.string().min(1).default('*/15 * * * *'),
-    SECURITYHUB_REGION: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region such as us-east-1').optional(),
+    SECURITYHUB_REGION: region.optional(),
+    AWS_REGION: region.optional(),
+    AWS_DEFAULT_REGION: region.optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  })
-  .superRefine((env, ctx) => {
-    // HTTP mode verifies every request with the signing secret; Socket Mode authenticates the socket instead.
-    if (!env.SLACK_APP_TOKEN && !env.SLACK_SIGNING_SECRET) {
-      ctx.addIssue({ code: 'custom', path: ['SLACK_SIGNING_SECRET'], message: 'is required in HTTP mode (without SLACK_APP_TOKEN)' });
-    }
   });
 
-export type Env = z.infer<typeof envSchema>;
+export type Env = z.output<typeof envSchema> & { securityHubRegion: string };
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -34,11 +33,21 @@ export class ConfigError extends Error {
 export function loadEnv(source: NodeJS.ProcessEnv): Env {
   const blankAsUnset = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = envSchema.safeParse(blankAsUnset);
-  if (parsed.success) return parsed.data;
-  const problems = parsed.error.issues.map((issue) => {
-    const name = issue.path.join('.') || 'environment';
-    const missing = issue.code === 'invalid_type' && blankAsUnset[name] === undefined;
-    return missing ? `${name} is missing` : `${name} ${issue.message}`;
-  });
-  throw new ConfigError(problems);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => {
+        const name = issue.path.join('.') || 'environment';
+        return issue.code === 'invalid_type' && blankAsUnset[name] === undefined ? `${name} is missing` : `${name}: ${issue.message}`;
+      });
+  // Checks across variables run on the raw values, so they are reported together with the rest.
+  const { SLACK_APP_TOKEN, SLACK_SIGNING_SECRET, SECURITYHUB_REGION, AWS_REGION, AWS_DEFAULT_REGION, POLL_SCHEDULE } = blankAsUnset;
+  // HTTP mode verifies every request with the signing secret; Socket Mode authenticates the socket instead.
+  if (!SLACK_APP_TOKEN && !SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (without SLACK_APP_TOKEN)');
+  const securityHubRegion = SECURITYHUB_REGION ?? AWS_REGION ?? AWS_DEFAULT_REGION;
+  if (!securityHubRegion) problems.push('SECURITYHUB_REGION is required (or AWS_REGION): the Region of your Security Hub');
+  if (POLL_SCHEDULE !== undefined && !cron.validate(POLL_SCHEDULE)) {
+    problems.push('POLL_SCHEDULE must be a cron expression such as "*/15 * * * *"');
+  }
+  if (!parsed.success || problems.length > 0 || !securityHubRegion) throw new ConfigError(problems);
+  return { ...parsed.data, securityHubRegion };
 }

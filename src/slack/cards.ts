@@ -83,7 +83,8 @@ function outcome(state: CardState): string | null {
 export function buildFindingCard(tracked: TrackedFinding, state: CardState): Card {
   const { finding, triage } = tracked;
   const control = finding.control ?? 'no control id';
-  const title = `${control}: ${finding.title}`;
+  // Older findings already start their title with the control id.
+  const title = finding.title.startsWith(control) ? finding.title : `${control}: ${finding.title}`;
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: truncate(title, limits.headerText), emoji: false } },
     {
