@@ -49,9 +49,11 @@ async function readSettings(aws: AwsClients, region: string, bucket: string): Pr
 export const s3BlockPublicAccess: Remediation = {
   id: 's3-block-public-access',
   controls: ['S3.2', 'S3.3', 'S3.8'],
+  cisRules: [],
   resourceType: 'AwsS3Bucket',
   mode: 'copilot',
   reversible: true,
+  // S3's IAM action names differ from its API operation names (GetPublicAccessBlock).
   permissions: ['s3:GetBucketPublicAccessBlock', 's3:PutBucketPublicAccessBlock'],
 
   async plan(finding: Finding, aws: AwsClients): Promise<Plan> {

@@ -30,10 +30,11 @@ export function resolveRoute(finding: Finding, routing: RoutingConfig): Route {
   for (const key of routing.tagKeys) {
     const owner = finding.resource.tags[key];
     if (owner === undefined) continue;
-    const channel = routing.owners[owner];
+    // hasOwn: a tag value such as "constructor" must not find an Object.prototype member.
+    const channel = Object.hasOwn(routing.owners, owner) ? routing.owners[owner] : undefined;
     if (channel !== undefined) return { channel, owner, via: 'tag' };
   }
-  const accountChannel = routing.accounts[finding.account];
+  const accountChannel = Object.hasOwn(routing.accounts, finding.account) ? routing.accounts[finding.account] : undefined;
   if (accountChannel !== undefined) return { channel: accountChannel, owner: `account ${finding.account}`, via: 'account' };
   return { channel: routing.fallbackChannel, owner: null, via: 'fallback' };
 }

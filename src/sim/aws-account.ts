@@ -8,8 +8,12 @@ import { createHash } from 'node:crypto';
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
+import { ApiError, failing, unsupported, xmlEscape, type AwsFault, type Routed, type SimService } from './aws-service.js';
 
-export type AwsService = 's3' | 'securityhub' | 'sts';
+export { ApiError, type AwsFault, type SimService };
+
+/** Built-in services; registered ones (see SimService) add their own names. */
+export type AwsService = 's3' | 'securityhub' | 'sts' | (string & {});
 
 export interface PublicAccessBlock {
   BlockPublicAcls: boolean;
@@ -38,11 +42,6 @@ export interface AwsCall {
   failedWith?: string;
 }
 
-export interface AwsFault {
-  status: number;
-  code: string;
-  message?: string;
-}
 
 export interface NoteEntry {
   Text: string;
@@ -67,15 +66,6 @@ type Reply = Response;
 /** The service-specific way to put an error on the wire. */
 type ErrorWriter = (fault: AwsFault, requestId: string, extra?: Record<string, string>) => Reply;
 
-class ApiError extends Error {
-  constructor(
-    readonly fault: AwsFault,
-    readonly extra: Record<string, string> = {},
-    readonly headers: Record<string, string> = {},
-  ) {
-    super(fault.message ?? fault.code);
-  }
-}
 
 export class SimulatedAws {
   readonly calls: AwsCall[] = [];
@@ -150,14 +140,14 @@ export class SimulatedAws {
     this.standingFaults.push({ service, operation, fault });
   }
 
-  /** One throttling error in the form each service really uses (the SDK retries all of them). */
+  /** One throttling error in the form the service really uses (the SDK retries all of them). */
   throttleNext(service: AwsService, operation: string): void {
-    const faults: Record<AwsService, AwsFault> = {
+    const faults: Record<string, AwsFault> = {
       s3: { status: 503, code: 'SlowDown', message: 'Please reduce your request rate.' },
       securityhub: { status: 429, code: 'ThrottlingException', message: 'Rate exceeded' },
-      sts: { status: 400, code: 'Throttling', message: 'Rate exceeded' },
+      ec2: { status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.' },
     };
-    this.failNext(service, operation, faults[service]);
+    this.failNext(service, operation, faults[service] ?? { status: 400, code: 'Throttling', message: 'Rate exceeded' });
   }
 
   clearFaults(): void {
@@ -175,12 +165,22 @@ export class SimulatedAws {
 
   // ---- HTTP -------------------------------------------------------------------
 
+  /** Plugs in another simulated service (EC2, IAM, ...); its calls and faults go through this account. */
+  register(service: SimService): void {
+    this.services.unshift(service);
+  }
+
+  /** One handler for every AWS host; the service is chosen per request, so services registered later are served too. */
   handlers(): HttpHandler[] {
-    const host = (pattern: RegExp) => ({ request }: { request: Request }) => pattern.test(new URL(request.url).hostname);
+    const serviceFor = (request: Request) => {
+      const hostname = new URL(request.url).hostname;
+      return this.services.find((service) => service.handles(hostname));
+    };
     return [
-      http.all(host(S3_HOST), ({ request }) => this.serve('s3', request, (r, region) => this.s3(r, region))),
-      http.all(host(SECURITY_HUB_HOST), ({ request }) => this.serve('securityhub', request, (r, region) => this.securityHub(r, region))),
-      http.all(host(STS_HOST), ({ request }) => this.serve('sts', request, (r, region) => this.sts(r, region))),
+      http.all(
+        ({ request }) => serviceFor(request) !== undefined,
+        ({ request }) => this.serve(serviceFor(request)!, request),
+      ),
     ];
   }
 
@@ -193,31 +193,47 @@ export class SimulatedAws {
    * Common path for every service: identify the operation, record it, fire any injected
    * fault, then run it; an ApiError from running becomes that service's error format.
    */
-  private async serve(
-    service: AwsService,
-    request: Request,
-    route: (request: Request, region: string) => Promise<Routed>,
-  ): Promise<Reply> {
+  private async serve(service: SimService, request: Request): Promise<Reply> {
     const requestId = this.nextRequestId();
-    const writeError = ERROR_WRITERS[service];
-    const region = regionOf(service, new URL(request.url).hostname);
-    const routed = await route(request, region);
-    const call: AwsCall = { service, operation: routed.operation, region, input: routed.input };
+    const region = service.regionOf(new URL(request.url).hostname);
+    const routed = await service.route(request, region);
+    const call: AwsCall = { service: service.name, operation: routed.operation, region, input: routed.input };
     this.calls.push(call);
-    const fault = this.takeFault(service, routed.operation);
+    const fault = this.takeFault(service.name, routed.operation);
     if (fault) {
       call.failedWith = fault.code;
-      return writeError(fault, requestId);
+      return service.errorReply(fault, requestId);
     }
     try {
-      return withRequestId(service, routed.run(), requestId);
+      const reply = await routed.run();
+      for (const [name, value] of Object.entries(service.requestIdHeaders(requestId))) reply.headers.set(name, value);
+      return reply;
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       call.failedWith = error.fault.code;
-      const reply = writeError(error.fault, requestId, error.extra);
+      const reply = service.errorReply(error.fault, requestId, error.extra);
       for (const [name, value] of Object.entries(error.headers)) reply.headers.set(name, value);
       return reply;
     }
+  }
+
+  /** The services this account answers for: S3, Security Hub and STS built in, others registered. */
+  private readonly services: SimService[] = [
+    this.builtIn('s3', S3_HOST, (r, region) => this.s3(r, region)),
+    this.builtIn('securityhub', SECURITY_HUB_HOST, (r, region) => this.securityHub(r, region)),
+    this.builtIn('sts', STS_HOST, (r, region) => this.sts(r, region)),
+  ];
+
+  private builtIn(name: 's3' | 'securityhub' | 'sts', host: RegExp, route: SimService['route']): SimService {
+    return {
+      name,
+      handles: (hostname) => host.test(hostname),
+      regionOf: (hostname) => regionOf(name, hostname),
+      route,
+      errorReply: ERROR_WRITERS[name],
+      requestIdHeaders: (requestId): Record<string, string> =>
+        name === 's3' ? { 'x-amz-request-id': requestId, 'x-amz-id-2': `sim/${requestId}` } : { 'x-amzn-requestid': requestId },
+    };
   }
 
   // ---- S3 ---------------------------------------------------------------------
@@ -437,33 +453,8 @@ export class SimulatedAws {
 
 // ---- routing helpers ------------------------------------------------------------
 
-interface Routed {
-  operation: string;
-  input: unknown;
-  run: () => Reply;
-}
 
-/** A request that is recorded under its operation but can only fail (its body could not be read). */
-function failing(operation: string, input: unknown, error: ApiError): Routed {
-  return {
-    operation,
-    input,
-    run: () => {
-      throw error;
-    },
-  };
-}
 
-/** Anything the sim does not model fails loudly (501) rather than pretending to succeed. */
-function unsupported(what: string): Routed {
-  return {
-    operation: 'Unsupported',
-    input: { request: what },
-    run: () => {
-      throw new ApiError({ status: 501, code: 'NotImplemented', message: `SimulatedAws does not implement ${what}` });
-    },
-  };
-}
 
 const S3_HOST = /^(?:.+\.)?s3(?:\.dualstack)?(?:[.-][a-z0-9-]+)?\.amazonaws\.com$/;
 const SECURITY_HUB_HOST = /^securityhub(?:\.[a-z0-9-]+)?\.amazonaws\.com$/;
@@ -483,19 +474,10 @@ function s3BucketAndKey(url: URL): { bucket: string | null; key: string } {
   return { bucket: first ? decodeURIComponent(first) : null, key: decodeURIComponent(rest.join('/')) };
 }
 
-function withRequestId(service: AwsService, reply: Reply, requestId: string): Reply {
-  if (service === 's3') {
-    reply.headers.set('x-amz-request-id', requestId);
-    reply.headers.set('x-amz-id-2', `sim/${requestId}`);
-  } else {
-    reply.headers.set('x-amzn-requestid', requestId);
-  }
-  return reply;
-}
 
 // ---- wire formats ---------------------------------------------------------------
 
-const ERROR_WRITERS: Record<AwsService, ErrorWriter> = {
+const ERROR_WRITERS: Record<'s3' | 'securityhub' | 'sts', ErrorWriter> = {
   // REST-XML: the SDK reads <Error><Code> to name the exception.
   s3: (fault, requestId, extra = {}) => {
     const extras = Object.entries(extra).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('');
@@ -531,9 +513,6 @@ function xmlReply(body: string): Reply {
   });
 }
 
-function xmlEscape(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
-}
 
 /** S3 treats an omitted setting as false; anything but true/false is malformed. */
 function parsePublicAccessBlockXml(xml: string): PublicAccessBlock | ApiError {
