@@ -1,3 +1,4 @@
+import { runIamPolicyCommand, runRemediationsCommand } from './cli/remediations-command.js';
 import { runTriageCommand } from './cli/triage-command.js';
 
 const usage = `usage: soc2-bot <command> [options]
@@ -7,6 +8,8 @@ commands:
   demo                         run the whole loop offline: simulated AWS account, stand-in Slack
   triage [--json] [--routing FILE] PATH...
                                triage findings from files or folders and print one line per finding
+  remediations [--json]        list every remediation: controls, mode, reversibility, IAM actions
+  iam-policy                   print the bot's least-privilege IAM policy (generated from the remediations)
   help                         this text
 `;
 
@@ -25,6 +28,10 @@ export async function main(args: string[]): Promise<number> {
     }
     case 'triage':
       return runTriageCommand(rest, io);
+    case 'remediations':
+      return runRemediationsCommand(rest, io);
+    case 'iam-policy':
+      return runIamPolicyCommand(io);
     case 'help':
     case '--help':
     case '-h':

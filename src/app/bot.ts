@@ -63,6 +63,7 @@ export function createBot(options: BotOptions): Bot {
     slack: webApiMessenger(app.client),
     routing: options.routing,
     securityHubRegion: options.securityHubRegion,
+    atomically: (work) => db.transaction(work).immediate(),
   };
   registerListeners(app, services, background);
   const cursors = new PollCursors(db);

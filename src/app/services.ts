@@ -15,6 +15,8 @@ export interface Services {
   aws: AwsClients;
   slack: SlackMessenger;
   routing: RoutingConfig;
+  /** Runs `work` as one SQLite transaction: a state change and its evidence commit together or not at all. */
+  atomically<T>(work: () => T): T;
   /** Region of the Security Hub the bot polls and writes outcomes back to (the aggregator, if any). */
   securityHubRegion: string;
 }

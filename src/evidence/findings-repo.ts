@@ -1,6 +1,7 @@
 import type { Finding } from '../domain/finding.js';
 import type { Triage } from '../domain/triage.js';
 import type { Route } from '../route/routing.js';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
 export type FindingStatus = 'open' | 'fixing' | 'fixed' | 'fix_failed' | 'no_action';
@@ -43,10 +44,19 @@ interface FindingRow {
 
 /** Operational state of each finding; every transition is also written to the evidence log by the caller. */
 export class FindingsRepo {
+  private readonly statements = new Map<string, Statement>();
+
   constructor(private readonly db: Db) {}
 
+  /** Prepared once per SQL text: preparing is most of the cost of a small query. */
+  private sql(text: string): Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
   get(id: string): TrackedFinding | null {
-    const row = this.db.prepare('SELECT * FROM findings WHERE id = ?').get(id) as FindingRow | undefined;
+    const row = this.sql('SELECT * FROM findings WHERE id = ?').get(id) as FindingRow | undefined;
     return row ? fromRow(row) : null;
   }
 
@@ -55,8 +65,8 @@ export class FindingsRepo {
    * been fixed (or needed no action) and now needs action again counts as a recurrence.
    */
   record(finding: Finding, triage: Triage, route: Route, now: Date): IngestOutcome {
-    const existing = this.db
-      .prepare('SELECT status, source_updated_at FROM findings WHERE id = ?')
+    const existing = this
+      .sql('SELECT status, source_updated_at FROM findings WHERE id = ?')
       .get(finding.id) as Pick<FindingRow, 'status' | 'source_updated_at'> | undefined;
     const needsAction = triage.severity !== 'none';
     const values = {
@@ -80,8 +90,8 @@ export class FindingsRepo {
       finding_json: JSON.stringify(finding),
     };
     if (!existing) {
-      this.db
-        .prepare(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id,
+      this
+        .sql(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id,
           first_seen_at, last_seen_at, source_updated_at, severity, mode, remediation, due_at, tsc, reason, channel, status, finding_json)
           VALUES (@id, @product_arn, @control, @account, @region, @resource_type, @resource_id,
           @now, @now, @source_updated_at, @severity, @mode, @remediation, @due_at, @tsc, @reason, @channel, @status, @finding_json)`)
@@ -89,15 +99,14 @@ export class FindingsRepo {
       return 'new';
     }
     if (existing.source_updated_at === finding.updatedAt) {
-      this.db.prepare('UPDATE findings SET last_seen_at = ? WHERE id = ?').run(values.now, finding.id);
+      this.sql('UPDATE findings SET last_seen_at = ? WHERE id = ?').run(values.now, finding.id);
       return 'unchanged';
     }
     const closed = existing.status === 'fixed' || existing.status === 'no_action';
     const recurred = closed && needsAction;
     // A finding being worked on keeps its status; the source's newer data is kept for the card.
     const status = recurred || existing.status === 'no_action' || !needsAction ? values.status : existing.status;
-    this.db
-      .prepare(`UPDATE findings SET last_seen_at = @now, source_updated_at = @source_updated_at, severity = @severity,
+    this.sql(`UPDATE findings SET last_seen_at = @now, source_updated_at = @source_updated_at, severity = @severity,
         mode = @mode, remediation = @remediation, due_at = @due_at, tsc = @tsc, reason = @reason, channel = @channel,
         finding_json = @finding_json, status = @status,
         recurrences = recurrences + @recurred,
@@ -109,14 +118,14 @@ export class FindingsRepo {
   }
 
   setCard(id: string, channel: string, ts: string): void {
-    this.db.prepare('UPDATE findings SET card_channel = ?, card_ts = ? WHERE id = ?').run(channel, ts, id);
+    this.sql('UPDATE findings SET card_channel = ?, card_ts = ? WHERE id = ?').run(channel, ts, id);
   }
 
   /** Open findings that still need a card (new, or recurred after a fix). */
   awaitingCard(): TrackedFinding[] {
     return (
-      this.db
-        .prepare("SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL ORDER BY first_seen_at, id")
+      this
+        .sql("SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL ORDER BY first_seen_at, id")
         .all() as FindingRow[]
     ).map(fromRow);
   }
@@ -127,8 +136,8 @@ export class FindingsRepo {
    */
   transition(id: string, from: FindingStatus[], to: FindingStatus): boolean {
     const placeholders = from.map(() => '?').join(', ');
-    const result = this.db
-      .prepare(`UPDATE findings SET status = ? WHERE id = ? AND status IN (${placeholders})`)
+    const result = this
+      .sql(`UPDATE findings SET status = ? WHERE id = ? AND status IN (${placeholders})`)
       .run(to, id, ...from);
     return result.changes === 1;
   }

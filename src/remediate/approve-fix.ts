@@ -38,7 +38,16 @@ export function claimApproval(services: Services, request: ApprovalRequest): Cla
   }
   const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
   if (!remediation) return { kind: 'no_remediation' };
-  const won = services.findings.transition(request.findingId, ['open', 'fix_failed'], 'fixing');
+  // The claim and its evidence commit together: a decision is never recorded without the fix being claimed, nor the reverse.
+  const won = services.atomically(() => {
+    if (!services.findings.transition(request.findingId, ['open', 'fix_failed'], 'fixing')) return false;
+    services.evidence.append('decision.approved', request.findingId, slackUser(request.user), {
+      decision: 'approve',
+      remediation: remediation.id,
+      card: { channel: request.channel, ts: request.messageTs },
+    });
+    return true;
+  });
   if (!won) {
     const last = services.evidence
       .forFinding(request.findingId)
@@ -47,11 +56,6 @@ export function claimApproval(services: Services, request: ApprovalRequest): Cla
     const now = services.findings.get(request.findingId);
     return { kind: 'already_handled', status: now?.status ?? tracked.status, by: last?.actor ?? null, at: last?.at ?? null };
   }
-  services.evidence.append('decision.approved', request.findingId, slackUser(request.user), {
-    decision: 'approve',
-    remediation: remediation.id,
-    card: { channel: request.channel, ts: request.messageTs },
-  });
   return { kind: 'claimed', tracked, remediation };
 }
 

@@ -58,3 +58,19 @@ export interface Remediation {
   /** Restores `plan.before` exactly; present only when reversible. */
   undo?(plan: Plan, aws: AwsClients): Promise<void>;
 }
+
+/**
+ * Controls the bot must not fix itself (root-only actions, a person's own MFA device,
+ * no in-place fix): the card says exactly what a person must do, and "Mark done" re-checks.
+ */
+export interface ManualGuidance {
+  id: string;
+  controls: string[];
+  cisRules: string[];
+  /** One line: why the bot cannot do it. */
+  why: string;
+  /** Numbered steps a person follows, concrete enough to act on without searching. */
+  steps: string[];
+  /** How the bot re-checks after "Mark done" (the read-only calls it makes). */
+  recheck: string;
+}
