@@ -1,22 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Clock } from '../domain/clock.js';
 import { canonicalJson } from './canonical-json.js';
+import type { EvidenceData } from './event-data.js';
 import type { Db } from './database.js';
 
-export type EvidenceKind =
-  | 'finding.detected'
-  | 'finding.updated'
-  | 'finding.recurred'
-  | 'card.posted'
-  | 'card.updated'
-  | 'click.received'
-  | 'decision.approved'
-  | 'fix.planned'
-  | 'fix.applied'
-  | 'fix.verified'
-  | 'fix.failed'
-  | 'securityhub.updated'
-  | 'securityhub.update_failed';
+export type EvidenceKind = keyof EvidenceData;
 
 export type Actor =
   | { type: 'slack_user'; id: string; name: string | null }
@@ -71,7 +59,8 @@ export class EvidenceLog {
     this.last = db.prepare('SELECT seq, hash FROM evidence_events ORDER BY seq DESC LIMIT 1');
   }
 
-  append(kind: EvidenceKind, findingId: string | null, actor: Actor, data: Record<string, unknown>): EvidenceEvent {
+  append<K extends EvidenceKind>(kind: K, findingId: string | null, actor: Actor, payload: EvidenceData[K]): EvidenceEvent {
+    const data = payload as unknown as Record<string, unknown>;
     // IMMEDIATE: two processes appending at once cannot both chain onto the same row.
     return this.db.transaction(() => {
       const previous = this.last.get() as { seq: number; hash: string } | undefined;

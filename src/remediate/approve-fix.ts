@@ -74,6 +74,19 @@ export async function runApprovedFix(
   try {
     plan = await remediation.plan(finding, services.aws);
     services.evidence.append('fix.planned', finding.id, botActor, { ...plan });
+    const shown = diffShownOnCard(services, finding.id);
+    if (!plan.alreadyCompliant && shown !== null && shown !== plan.diff) {
+      // The resource changed since the card was posted: never apply a change nobody saw.
+      services.evidence.append('fix.replanned', finding.id, botActor, { shownDiff: shown, newDiff: plan.diff });
+      services.findings.transition(finding.id, ['fixing'], 'open');
+      await updateCard({ kind: 'open', diff: plan.diff, planError: null });
+      await services.slack.ephemeral(
+        tracked.card?.channel ?? tracked.channel,
+        user.id,
+        'Nothing was changed: the resource changed since this card was posted. The card now shows the new diff; review it and approve again.',
+      );
+      return;
+    }
     if (plan.alreadyCompliant) {
       services.findings.transition(finding.id, ['fixing'], 'fixed');
       await updateCard({ kind: 'already_compliant', by: user, at, diff: plan.diff });
@@ -131,8 +144,18 @@ export async function updateFindingCard(services: Services, tracked: TrackedFind
   const card = buildFindingCard(tracked, state);
   try {
     await services.slack.update(tracked.card.channel, tracked.card.ts, card);
-    services.evidence.append('card.updated', tracked.finding.id, botActor, { ...tracked.card, state: state.kind });
+    services.evidence.append('card.updated', tracked.finding.id, botActor, { ...tracked.card, state: state.kind, diff: state.diff });
   } catch (error) {
     services.log.error({ findingId: tracked.finding.id, err: error instanceof Error ? error.message : String(error) }, 'chat.update failed');
   }
+}
+
+/** The diff the card currently shows, from the evidence of what was posted or last updated. */
+function diffShownOnCard(services: Services, findingId: string): string | null {
+  const last = services.evidence
+    .forFinding(findingId)
+    .filter((e) => e.kind === 'card.posted' || e.kind === 'card.updated')
+    .at(-1);
+  const diff = last?.data['diff'];
+  return typeof diff === 'string' ? diff : null;
 }

@@ -159,6 +159,32 @@ describe('a public bucket, from Security Hub to a fixed bucket', () => {
     expect(evidenceKinds(findingId).filter((k) => k === 'decision.approved')).toHaveLength(1);
     expect(offline.slack.ephemerals).toHaveLength(2);
     expect(offline.slack.ephemerals[0]?.text).toMatch(/approved it at/);
+    // The refused clicks are evidence too.
+    expect(evidenceKinds(findingId).filter((k) => k === 'click.ignored')).toHaveLength(2);
+  });
+
+  it('re-plans instead of applying a stale diff when the bucket changed after the card was posted', async () => {
+    const findingId = seedPublicBucket('customer-exports');
+    const card = await scanAndGetCard(findingId);
+    // Someone fixes half of it by hand after the card went out.
+    const half = { BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false };
+    offline.aws.addBucket('customer-exports', { region: 'us-east-1', publicAccessBlock: half });
+
+    await offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana });
+    await offline.bot.background.idle();
+    expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
+    expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toEqual(half);
+    const replanned = JSON.stringify(offline.slack.message(channel, card.ts)!.blocks);
+    expect(replanned).toContain('  BlockPublicAcls: true'); // now unchanged context, not a change
+    expect(replanned).toContain('- BlockPublicPolicy: false');
+    expect(replanned).toContain(actionIds.approve);
+    expect(offline.slack.ephemerals.at(-1)?.text).toContain('resource changed since this card was posted');
+    expect(evidenceKinds(findingId)).toContain('fix.replanned');
+
+    // Approving what is now shown applies it.
+    await offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana });
+    await offline.bot.background.idle();
+    expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toEqual(allTrue);
   });
 
   it('will not act when a button value names a different finding than the card it was clicked on', async () => {

@@ -32,8 +32,15 @@ export function registerApprove(app: App, services: Services, background: Backgr
       messageTs: click.messageTs,
     });
     await ack();
-    const tell = (text: string) =>
+    const tell = (text: string) => {
+      // A click that changed nothing is still evidence: who tried what, and why it was refused.
+      services.evidence.append('click.ignored', claim.kind === 'unknown_finding' ? null : click.value, {
+        type: 'slack_user',
+        id: click.user.id,
+        name: click.user.name,
+      }, { action: 'approve', outcome: claim.kind, card: { channel: click.channel, ts: click.messageTs }, told: text });
       background.run(() => services.slack.ephemeral(click.channel, click.user.id, text));
+    };
     switch (claim.kind) {
       case 'claimed':
         background.run(() => runApprovedFix(services, claim, click.user));
