@@ -1,10 +1,12 @@
 import type { App } from '@slack/bolt';
 import type { Server } from 'node:http';
+import { defaultPolicy, type Policy } from '../config/policy.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { migrate, openDatabase, type Db } from '../evidence/database.js';
 import { EvidenceLog } from '../evidence/evidence-log.js';
 import { FindingsRepo } from '../evidence/findings-repo.js';
 import { PollCursors } from '../evidence/poll-cursors.js';
+import { StatusQuery } from '../evidence/status-query.js';
 import { scanSecurityHub, type ScanReport } from '../ingest/scan.js';
 import { createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
 import type { RoutingConfig } from '../route/routing.js';
@@ -19,6 +21,7 @@ export interface BotOptions {
   migrationsDir?: string;
   slack: Omit<SlackAppOptions, 'log' | 'health'>;
   routing: RoutingConfig;
+  policy?: Policy;
   securityHubRegion: string;
   aws?: AwsClientOptions;
   clock?: Clock;
@@ -59,18 +62,19 @@ export function createBot(options: BotOptions): Bot {
     log: options.log,
     findings: new FindingsRepo(db),
     evidence: new EvidenceLog(db, clock),
+    status: new StatusQuery(db),
     aws,
-    slack: webApiMessenger(app.client),
+    slack: webApiMessenger(app.client, () => clock.now().getTime()),
     routing: options.routing,
+    policy: options.policy ?? defaultPolicy,
     securityHubRegion: options.securityHubRegion,
     atomically: (work) => db.transaction(work).immediate(),
   };
-  registerListeners(app, services, background);
   const cursors = new PollCursors(db);
   let scanning: Promise<ScanReport> | null = null;
   let started = false;
 
-  return {
+  const bot: Bot = {
     app,
     services,
     db,
@@ -105,6 +109,8 @@ export function createBot(options: BotOptions): Bot {
       db.close();
     },
   };
+  registerListeners(app, services, background, { scan: () => bot.scan(), scanInProgress: () => scanning !== null });
+  return bot;
 }
 
 function isServer(value: unknown): value is Server {

@@ -1,6 +1,8 @@
+import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
 import type { EvidenceLog } from '../evidence/evidence-log.js';
 import type { FindingsRepo } from '../evidence/findings-repo.js';
+import type { StatusQuery } from '../evidence/status-query.js';
 import type { AwsClients } from '../remediate/aws-clients.js';
 import type { RoutingConfig } from '../route/routing.js';
 import type { SlackMessenger } from '../slack/messenger.js';
@@ -12,9 +14,13 @@ export interface Services {
   log: Logger;
   findings: FindingsRepo;
   evidence: EvidenceLog;
+  /** Read-only status answers (`/soc2`, the Home tab). */
+  status: StatusQuery;
   aws: AwsClients;
   slack: SlackMessenger;
   routing: RoutingConfig;
+  /** Who may approve, four-eyes, exception limits, escalation. */
+  policy: Policy;
   /** Runs `work` as one SQLite transaction: a state change and its evidence commit together or not at all. */
   atomically<T>(work: () => T): T;
   /** Region of the Security Hub the bot polls and writes outcomes back to (the aggregator, if any). */

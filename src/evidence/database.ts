@@ -46,6 +46,12 @@ export function migrate(db: Db, dir: string = defaultMigrationsDir): string[] {
       return { name, version: Number(match[1]) };
     })
     .sort((a, b) => a.version - b.version);
+  files.forEach((file, i) => {
+    const previous = files[i - 1];
+    if (previous && previous.version === file.version) {
+      throw new MigrationError(file.name, new Error(`same number as ${previous.name}; renumber one of them`));
+    }
+  });
   const done: string[] = [];
   for (const file of files) {
     if (applied.has(file.version)) continue;

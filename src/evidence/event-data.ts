@@ -19,18 +19,23 @@ export interface EvidenceData {
   'click.ignored': { action: string; outcome: string; card: { channel: string; ts: string }; told: string };
   /** planned: someone not allowed to approve clicked. */
   'approval.refused': { action: string; reason: string };
-  'decision.approved': { decision: 'approve'; remediation: string; card: { channel: string; ts: string } };
-  /** planned */
-  'exception.requested': { justification: string; expiresAt: string; compensatingControl: string | null };
-  /** planned: actor is the approver. */
+  'decision.approved': {
+    decision: 'approve';
+    remediation: string;
+    card: { channel: string; ts: string };
+    /** Four-eyes: which approval this is (1 of 2, 2 of 2); 1 of 1 otherwise. */
+    approval: { n: number; of: number };
+  };
+  /** approver: who the requester named, when the policy asks for one. */
+  'exception.requested': { justification: string; expiresAt: string; compensatingControl: string | null; approver: string | null };
+  /** Actor is the approver. */
   'exception.granted': {
     requestedBy: string;
     justification: string;
     expiresAt: string;
     compensatingControl: string | null;
   };
-  /** planned */
-  'exception.expired': { expiresAt: string; stillFailing: boolean };
+  'exception.expired': { expiresAt: string; stillFailing: boolean; previousCard: { channel: string; ts: string } | null };
   /** planned */
   'escalation.raised': { from: Severity; to: Severity; reason: string; channel: string; ts: string };
   'fix.planned': Plan;

@@ -4,7 +4,16 @@ import type { Route } from '../route/routing.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
 
-export type FindingStatus = 'open' | 'fixing' | 'fixed' | 'fix_failed' | 'no_action';
+export type FindingStatus =
+  | 'open'
+  | 'awaiting_second' // four-eyes: one approval recorded, a second person must approve
+  | 'fixing'
+  | 'fixed'
+  | 'fix_failed'
+  | 'exception_requested'
+  | 'excepted'
+  | 'resolved_at_source' // Security Hub says it passed or archived it
+  | 'no_action';
 
 export interface TrackedFinding {
   finding: Finding;
@@ -15,6 +24,8 @@ export interface TrackedFinding {
   lastSeenAt: string;
   recurrences: number;
   card: { channel: string; ts: string } | null;
+  exceptionExpiresAt: string | null;
+  escalation: { at: string; channel: string; ts: string } | null;
 }
 
 /** What ingesting one finding meant for the bot's state. */
@@ -40,6 +51,10 @@ interface FindingRow {
   card_channel: string | null;
   card_ts: string | null;
   reason: string;
+  exception_expires_at: string | null;
+  escalated_at: string | null;
+  escalation_channel: string | null;
+  escalation_ts: string | null;
 }
 
 /** Operational state of each finding; every transition is also written to the evidence log by the caller. */
@@ -130,6 +145,31 @@ export class FindingsRepo {
     ).map(fromRow);
   }
 
+  /** Back to open with no card, so the next delivery posts a fresh one (an expired exception that still fails). */
+  reopenForNewCard(id: string): void {
+    this.sql("UPDATE findings SET status = 'open', card_channel = NULL, card_ts = NULL, exception_expires_at = NULL WHERE id = ?").run(id);
+  }
+
+  /** An exception's expiry (null when the exception ends); the expiry job finds them by it. */
+  setExceptionExpiry(id: string, expiresAt: string | null): void {
+    this.sql('UPDATE findings SET exception_expires_at = ? WHERE id = ?').run(expiresAt, id);
+  }
+
+  /** Excepted findings whose exception has run out by `now`. */
+  expiredExceptions(now: Date): TrackedFinding[] {
+    return (
+      this.sql("SELECT * FROM findings WHERE status = 'excepted' AND exception_expires_at <= ? ORDER BY exception_expires_at")
+        .all(now.toISOString()) as FindingRow[]
+    ).map(fromRow);
+  }
+
+  /** Escalation raises the severity (and so the deadline) and remembers where it was announced. */
+  markEscalated(id: string, severity: TrackedFinding['triage']['severity'], dueAt: string | null, where: { at: string; channel: string; ts: string }): void {
+    this.sql(
+      'UPDATE findings SET severity = ?, due_at = ?, escalated_at = ?, escalation_channel = ?, escalation_ts = ? WHERE id = ?',
+    ).run(severity, dueAt, where.at, where.channel, where.ts, id);
+  }
+
   /**
    * Atomically moves a finding from one of `from` to `to`. Returns false when
    * another click (or process) got there first: the basis of fix-at-most-once.
@@ -153,5 +193,10 @@ function fromRow(row: FindingRow): TrackedFinding {
     lastSeenAt: row.last_seen_at,
     recurrences: row.recurrences,
     card: row.card_channel && row.card_ts ? { channel: row.card_channel, ts: row.card_ts } : null,
+    exceptionExpiresAt: row.exception_expires_at,
+    escalation:
+      row.escalated_at && row.escalation_channel && row.escalation_ts
+        ? { at: row.escalated_at, channel: row.escalation_channel, ts: row.escalation_ts }
+        : null,
   };
 }

@@ -2,6 +2,7 @@ import type { Services } from '../app/services.js';
 import type { Person } from '../domain/person.js';
 import { botActor, type Actor } from '../evidence/evidence-log.js';
 import type { FindingStatus, TrackedFinding } from '../evidence/findings-repo.js';
+import { cardTarget } from '../decisions/card-target.js';
 import { buildFindingCard, type CardState } from '../slack/cards.js';
 import { explainAwsError } from './explain-aws-error.js';
 import { remediationById } from './registry.js';
@@ -18,6 +19,10 @@ export interface ApprovalRequest {
 
 export type Claim =
   | { kind: 'claimed'; tracked: TrackedFinding; remediation: Remediation }
+  /** Four-eyes: this was the first of two approvals; the card now waits for a second person. */
+  | { kind: 'first_of_two'; tracked: TrackedFinding }
+  /** Four-eyes: the first approver clicked again. */
+  | { kind: 'same_approver'; at: string }
   | { kind: 'unknown_finding' }
   | { kind: 'not_this_card' }
   | { kind: 'no_remediation' }
@@ -26,37 +31,42 @@ export type Claim =
 const slackUser = (user: Person): Actor => ({ type: 'slack_user', id: user.id, name: user.name });
 
 /**
- * Decides, synchronously and atomically, whether this click starts the fix.
- * Double clicks, Slack retries and simultaneous approvers all race on one
- * conditional UPDATE; exactly one wins, the rest learn who got there first.
+ * Decides, synchronously and atomically, what this approval does. Double clicks,
+ * Slack retries and simultaneous approvers all race on one conditional UPDATE;
+ * exactly one wins each step, the rest learn who got there first.
  */
-export function claimApproval(services: Services, request: ApprovalRequest): Claim {
-  const tracked = services.findings.get(request.findingId);
-  if (!tracked) return { kind: 'unknown_finding' };
-  if (!tracked.card || tracked.card.channel !== request.channel || tracked.card.ts !== request.messageTs) {
-    return { kind: 'not_this_card' };
-  }
+export function claimApproval(services: Services, request: ApprovalRequest, twoApprovers: boolean): Claim {
+  const target = cardTarget(services, request.findingId, request.channel, request.messageTs);
+  if (target.kind !== 'found') return target;
+  const { tracked } = target;
   const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
   if (!remediation) return { kind: 'no_remediation' };
-  // The claim and its evidence commit together: a decision is never recorded without the fix being claimed, nor the reverse.
-  const won = services.atomically(() => {
-    if (!services.findings.transition(request.findingId, ['open', 'fix_failed'], 'fixing')) return false;
+  const approvals = () => services.evidence.forFinding(request.findingId).filter((e) => e.kind === 'decision.approved');
+  const record = (approval: { n: number; of: number }) =>
     services.evidence.append('decision.approved', request.findingId, slackUser(request.user), {
       decision: 'approve',
       remediation: remediation.id,
       card: { channel: request.channel, ts: request.messageTs },
+      approval,
     });
-    return true;
+  // Each claim and its evidence commit together: a decision is never recorded without its state change, nor the reverse.
+  const outcome = services.atomically((): Claim | null => {
+    if (twoApprovers && tracked.status === 'awaiting_second') {
+      const first = approvals().at(-1);
+      if (first?.actor.id === request.user.id) return { kind: 'same_approver', at: first.at };
+      if (!services.findings.transition(request.findingId, ['awaiting_second'], 'fixing')) return null;
+      record({ n: 2, of: 2 });
+      return { kind: 'claimed', tracked, remediation };
+    }
+    const next = twoApprovers ? 'awaiting_second' : 'fixing';
+    if (!services.findings.transition(request.findingId, ['open', 'fix_failed'], next)) return null;
+    record({ n: 1, of: twoApprovers ? 2 : 1 });
+    return twoApprovers ? { kind: 'first_of_two', tracked } : { kind: 'claimed', tracked, remediation };
   });
-  if (!won) {
-    const last = services.evidence
-      .forFinding(request.findingId)
-      .filter((e) => e.kind === 'decision.approved')
-      .at(-1);
-    const now = services.findings.get(request.findingId);
-    return { kind: 'already_handled', status: now?.status ?? tracked.status, by: last?.actor ?? null, at: last?.at ?? null };
-  }
-  return { kind: 'claimed', tracked, remediation };
+  if (outcome) return outcome;
+  const last = approvals().at(-1);
+  const now = services.findings.get(request.findingId);
+  return { kind: 'already_handled', status: now?.status ?? tracked.status, by: last?.actor ?? null, at: last?.at ?? null };
 }
 
 /** Plan, apply, verify, update the card, write back to Security Hub; every step is evidence. */
@@ -151,7 +161,7 @@ export async function updateFindingCard(services: Services, tracked: TrackedFind
 }
 
 /** The diff the card currently shows, from the evidence of what was posted or last updated. */
-function diffShownOnCard(services: Services, findingId: string): string | null {
+export function diffShownOnCard(services: Services, findingId: string): string | null {
   const last = services.evidence
     .forFinding(findingId)
     .filter((e) => e.kind === 'card.posted' || e.kind === 'card.updated')

@@ -7,13 +7,14 @@ const noteLimit = 512; // Security Hub's Note.Text maximum
 
 /**
  * Writes the outcome back to Security Hub so the console agrees with Slack:
- * RESOLVED when fixed, NOTIFIED with a note when the fix failed. A failure here
+ * RESOLVED when fixed, NOTIFIED with a note when the fix failed or an exception
+ * ran out, SUPPRESSED with the justification when an exception is granted. A failure here
  * is recorded, never thrown: the fix itself already happened (or did not).
  */
 export async function reportToSecurityHub(
   services: Services,
   finding: Finding,
-  status: 'RESOLVED' | 'NOTIFIED',
+  status: 'RESOLVED' | 'NOTIFIED' | 'SUPPRESSED',
   note: string,
 ): Promise<void> {
   const region = services.securityHubRegion;

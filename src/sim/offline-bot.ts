@@ -8,15 +8,17 @@ import type { AddressInfo } from 'node:net';
 import { setupServer } from 'msw/node';
 import { createBot, type Bot } from '../app/bot.js';
 import type { Logger } from '../app/logger.js';
+import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
 import type { RoutingConfig } from '../route/routing.js';
 import { SimulatedAws } from './aws-account.js';
-import { blockActionsBody, signSlackRequest } from './signed-request.js';
+import { blockActionsBody, signSlackRequest, viewSubmissionBody, type ViewSubmissionOptions } from './signed-request.js';
 import { SimulatedSlack } from './slack-workspace.js';
 
 export interface OfflineBotOptions {
   databasePath: string;
   routing: RoutingConfig;
+  policy?: Policy;
   log: Logger;
   region?: string;
   clock?: Clock;
@@ -33,6 +35,8 @@ export interface OfflineBot {
   url: string;
   /** POSTs a correctly signed button click to the real receiver; returns the HTTP status. */
   click(options: { actionId: string; value: string; channel: string; messageTs: string; user: { id: string; name: string } }): Promise<Response>;
+  /** POSTs a correctly signed modal submission; the response carries any field errors. */
+  submitView(options: ViewSubmissionOptions): Promise<Response>;
   /** POSTs a raw body with the given headers (for forged or stale requests). */
   post(body: string, headers: Record<string, string>): Promise<Response>;
   close(): Promise<void>;
@@ -57,6 +61,7 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
     databasePath: options.databasePath,
     slack: { botToken: token, signingSecret, apiUrl: slack.baseUrl, retries: 0 },
     routing: options.routing,
+    ...(options.policy ? { policy: options.policy } : {}),
     securityHubRegion: region,
     aws: {
       credentials: { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated' },
@@ -78,6 +83,10 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
     url,
     click(click) {
       const body = blockActionsBody({ ...click, responseUrl: slack.responseUrlFor(click.channel, click.messageTs) });
+      return post(body, { ...signSlackRequest(signingSecret, body) });
+    },
+    submitView(options) {
+      const body = viewSubmissionBody(options);
       return post(body, { ...signSlackRequest(signingSecret, body) });
     },
     post,

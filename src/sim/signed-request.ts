@@ -131,6 +131,50 @@ export function slashCommandBody(options: SlashCommandOptions): string {
   return form.toString();
 }
 
+export interface ViewSubmissionOptions extends SlackWorkspaceIds {
+  user: { id: string; name: string };
+  callbackId: string;
+  privateMetadata: string;
+  /** block_id -> the submitted value; a YYYY-MM-DD string for date pickers, a user id for user selects. */
+  values: Record<string, { type: 'plain_text_input' | 'datepicker' | 'users_select'; value: string | null }>;
+}
+
+/** The raw body of a modal submission (`view_submission`), as Slack posts it. */
+export function viewSubmissionBody(options: ViewSubmissionOptions): string {
+  const ids = workspace(options);
+  const values = Object.fromEntries(
+    Object.entries(options.values).map(([blockId, input]) => {
+      const field =
+        input.type === 'datepicker'
+          ? { type: 'datepicker', selected_date: input.value }
+          : input.type === 'users_select'
+            ? { type: 'users_select', selected_user: input.value }
+            : { type: 'plain_text_input', value: input.value };
+      return [blockId, { value: field }];
+    }),
+  );
+  const payload = {
+    type: 'view_submission',
+    team: { id: ids.teamId, domain: ids.teamDomain },
+    user: { id: options.user.id, username: options.user.name, name: options.user.name, team_id: ids.teamId },
+    api_app_id: ids.apiAppId,
+    token: ids.verificationToken,
+    trigger_id: `${actionTimestamp().replace('.', '')}.${ids.teamId}.sim`,
+    view: {
+      id: 'V0SIMVIEW',
+      team_id: ids.teamId,
+      type: 'modal',
+      callback_id: options.callbackId,
+      private_metadata: options.privateMetadata,
+      hash: 'sim.hash',
+      state: { values },
+      blocks: [],
+    },
+    response_urls: [],
+  };
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
 function workspace(ids: SlackWorkspaceIds): Required<SlackWorkspaceIds> {
   return {
     teamId: ids.teamId ?? 'T0SIMTEAM',

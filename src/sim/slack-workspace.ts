@@ -38,6 +38,11 @@ export interface OpenedView {
   view: unknown;
 }
 
+export interface PublishedHome {
+  id: string;
+  view: Record<string, unknown>;
+}
+
 export interface SlackCall {
   /** Web API method, or `response_url` for posts to an interaction's response URL. */
   method: string;
@@ -101,6 +106,8 @@ export class SimulatedSlack {
   readonly calls: SlackCall[] = [];
   readonly ephemerals: EphemeralMessage[] = [];
   readonly views: OpenedView[] = [];
+  /** The Home tab last published for each user id. */
+  readonly homes = new Map<string, PublishedHome>();
   readonly baseUrl: string;
   readonly botUserId: string;
   readonly teamId: string;
@@ -113,6 +120,7 @@ export class SimulatedSlack {
   private readonly stored: SlackMessage[] = [];
   private readonly channels = new Map<string, SlackChannel>();
   private readonly users = new Map<string, SlackUser>();
+  private readonly usergroups = new Map<string, string[]>();
   private readonly responseUrls = new Map<string, { channel: string; ts: string }>();
   private readonly faults: { method: string; fault: SlackFault }[] = [];
   private messageCounter = 0;
@@ -133,6 +141,11 @@ export class SimulatedSlack {
 
   addChannel(channel: SlackChannel): void {
     this.channels.set(channel.id, { ...channel });
+  }
+
+  /** A user group (subteam) and its members, for usergroups.users.list. */
+  addUsergroup(id: string, members: string[]): void {
+    this.usergroups.set(id, [...members]);
   }
 
   addUser(user: SlackUser): void {
@@ -297,6 +310,21 @@ export class SimulatedSlack {
       return { view: { id, team_id: this.teamId, ...view, state: { values: {} }, hash: `${id}.hash` } };
     },
 
+    'views.publish': (args) => {
+      const user = requireString(args, 'user_id', 'invalid_arguments');
+      const view = args['view'];
+      if (!isRecord(view) || view['type'] !== 'home') throw new SlackApiError('invalid_arguments');
+      if (!Array.isArray(view['blocks'])) throw new SlackApiError('invalid_arguments');
+      // Views take up to 100 blocks, and Slack reports layout problems as invalid_arguments here.
+      const problems = blockProblems(view['blocks'], 100, '/view/blocks');
+      if (problems.length > 0) {
+        throw new SlackApiError('invalid_arguments', { response_metadata: { messages: problems.map((p) => `[ERROR] ${p}`) } });
+      }
+      const id = this.homes.get(user)?.id ?? `V${this.nextId()}`;
+      this.homes.set(user, { id, view });
+      return { view: { id, team_id: this.teamId, ...view, state: { values: {} }, hash: `${id}.${this.nextId()}` } };
+    },
+
     'conversations.info': (args) => {
       const channel = this.channels.get(requireString(args, 'channel', 'channel_not_found'));
       if (!channel) throw new SlackApiError('channel_not_found');
@@ -304,6 +332,19 @@ export class SimulatedSlack {
       return {
         channel: { id: channel.id, name: channel.name, is_channel: !isPrivate, is_group: isPrivate, is_private: isPrivate, is_member: true, is_archived: false },
       };
+    },
+
+    'usergroups.users.list': (args) => {
+      const members = this.usergroups.get(requireString(args, 'usergroup', 'no_such_subteam'));
+      if (!members) throw new SlackApiError('no_such_subteam');
+      return { users: [...members] };
+    },
+
+    'chat.getPermalink': (args) => {
+      const channel = requireString(args, 'channel', 'channel_not_found');
+      const ts = requireString(args, 'message_ts', 'message_not_found');
+      if (!this.find(channel, ts)) throw new SlackApiError('message_not_found');
+      return { channel, permalink: `https://${this.teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
     },
 
     'users.info': (args) => {
@@ -453,12 +494,12 @@ function checkedBlocks(value: unknown): unknown[] {
   return value;
 }
 
-function blockProblems(blocks: unknown[]): string[] {
+function blockProblems(blocks: unknown[], maxBlocks = 50, pointer = '/blocks'): string[] {
   const problems: string[] = [];
   const blockIds = new Set<string>();
-  if (blocks.length > 50) problems.push('no more than 50 items allowed [json-pointer:/blocks]');
+  if (blocks.length > maxBlocks) problems.push(`no more than ${maxBlocks} items allowed [json-pointer:${pointer}]`);
   blocks.forEach((block, i) => {
-    const at = `[json-pointer:/blocks/${i}]`;
+    const at = `[json-pointer:${pointer}/${i}]`;
     if (!isRecord(block) || typeof block['type'] !== 'string') {
       problems.push(`missing required field: type ${at}`);
       return;

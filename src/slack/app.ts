@@ -2,9 +2,15 @@ import { App } from '@slack/bolt';
 import type { BackgroundWork } from '../app/background-work.js';
 import type { Logger } from '../app/logger.js';
 import type { Services } from '../app/services.js';
+import type { ScanReport } from '../ingest/scan.js';
 import { registerApprove } from './actions/approve.js';
-import { registerNotYetAvailable } from './actions/not-yet-available.js';
+import { registerEscalate } from './actions/escalate.js';
+import { registerException } from './actions/exception.js';
 import { boltLogger } from './bolt-logger.js';
+import { registerSoc2Command } from './commands/soc2.js';
+import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { registerEscalationSubmit } from './views/escalation-submit.js';
+import { registerExceptionSubmit } from './views/exception-submit.js';
 
 export interface SlackAppOptions {
   botToken: string;
@@ -56,7 +62,19 @@ export function createSlackApp(options: SlackAppOptions): App {
   });
 }
 
-export function registerListeners(app: App, services: Services, background: BackgroundWork): void {
+/** What listeners may ask of the bot itself, which exists only once everything is wired. */
+export interface BotControls {
+  /** A scan pass now; while one is running, that one's result. */
+  scan(): Promise<ScanReport>;
+  scanInProgress(): boolean;
+}
+
+export function registerListeners(app: App, services: Services, background: BackgroundWork, bot: BotControls): void {
   registerApprove(app, services, background);
-  registerNotYetAvailable(app, services, background);
+  registerException(app, services, background);
+  registerExceptionSubmit(app, services, background);
+  registerEscalate(app, services);
+  registerEscalationSubmit(app, services, background);
+  registerSoc2Command(app, services, background, bot);
+  registerAppHomeOpened(app, services, background);
 }

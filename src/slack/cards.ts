@@ -9,6 +9,7 @@ type KnownBlock = types.KnownBlock;
 export const actionIds = {
   approve: 'soc2_approve',
   exception: 'soc2_exception',
+  grantException: 'soc2_exception_grant',
   escalate: 'soc2_escalate',
 } as const;
 
@@ -18,10 +19,21 @@ export const limits = { headerText: 150, sectionText: 3000, fieldText: 2000, but
 /** What the card says about the fix, if anything happened yet. */
 export type CardState =
   | { kind: 'open'; diff: string | null; planError: string | null }
+  | { kind: 'awaiting_second'; by: Person; at: string; diff: string | null }
   | { kind: 'fixing'; by: Person; at: string; diff: string }
   | { kind: 'fixed'; by: Person; at: string; diff: string; verification: string }
   | { kind: 'already_compliant'; by: Person; at: string; diff: string }
-  | { kind: 'fix_failed'; by: Person; at: string; diff: string | null; error: string };
+  | { kind: 'fix_failed'; by: Person; at: string; diff: string | null; error: string }
+  | { kind: 'exception_requested'; by: Person; at: string; diff: string | null; exception: ExceptionFacts; approver: string | null }
+  | { kind: 'excepted'; by: Person; at: string; diff: string | null; exception: ExceptionFacts; grantedBy: Person }
+  | { kind: 'exception_expired'; at: string; diff: string | null; stillFailing: boolean }
+  | { kind: 'resolved_at_source'; at: string; diff: string | null };
+
+export interface ExceptionFacts {
+  justification: string;
+  expiresAt: string;
+  compensatingControl: string | null;
+}
 
 export interface Card {
   /** Notification and accessibility fallback. */
@@ -29,7 +41,7 @@ export interface Card {
   blocks: KnownBlock[];
 }
 
-const severityText: Record<Severity, string> = {
+export const severityText: Record<Severity, string> = {
   sev1: ':red_circle: Sev1 · active exposure',
   sev2: ':large_orange_circle: Sev2 · control gap',
   sev3: ':large_yellow_circle: Sev3 · drift',
@@ -44,13 +56,13 @@ const slaText: Record<Severity, string> = {
 };
 
 /** A Slack date token renders in each reader's time zone; the fallback is UTC. */
-function slackDate(iso: string): string {
+export function slackDate(iso: string): string {
   const seconds = Math.floor(Date.parse(iso) / 1000);
   const fallback = `${new Date(iso).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
   return `<!date^${seconds}^{date_short_pretty} {time}|${fallback}>`;
 }
 
-function mention(person: Person): string {
+export function mention(person: Person): string {
   return /^[UW][A-Z0-9]+$/.test(person.id) ? `<@${person.id}>` : escapeMrkdwn(person.name ?? person.id);
 }
 
@@ -64,10 +76,18 @@ export function diffSection(label: string, diff: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: `${label}\n\`\`\`\n${body.replace(/```/g, 'ˋˋˋ')}\n\`\`\`` } };
 }
 
+function exceptionText(exception: ExceptionFacts): string {
+  const lines = [`> ${escapeMrkdwn(exception.justification).replace(/\n/g, '\n> ')}`];
+  if (exception.compensatingControl) lines.push(`Compensating control: ${escapeMrkdwn(exception.compensatingControl)}`);
+  return lines.join('\n');
+}
+
 function outcome(state: CardState): string | null {
   switch (state.kind) {
     case 'open':
       return null;
+    case 'awaiting_second':
+      return `:eyes: *1 of 2 approvals.* ${mention(state.by)} approved ${slackDate(state.at)}; a second, different approver must approve before the fix runs.`;
     case 'fixing':
       return `:hourglass_flowing_sand: Fix approved by ${mention(state.by)} ${slackDate(state.at)}; applying now.`;
     case 'fixed':
@@ -76,6 +96,16 @@ function outcome(state: CardState): string | null {
       return `:white_check_mark: *Already compliant* when ${mention(state.by)} approved ${slackDate(state.at)}: nothing was changed.`;
     case 'fix_failed':
       return `:x: *Fix failed* after ${mention(state.by)} approved ${slackDate(state.at)}: ${escapeMrkdwn(state.error)}\nThe finding stays open.`;
+    case 'exception_requested':
+      return `:hourglass: *Exception requested* by ${mention(state.by)} ${slackDate(state.at)} until ${slackDate(state.exception.expiresAt)}${state.approver ? `; waiting for <@${state.approver}> to grant it` : '; waiting for an approver to grant it'}.\n${exceptionText(state.exception)}`;
+    case 'excepted':
+      return `:shield: *Exception granted* by ${mention(state.grantedBy)} ${slackDate(state.at)}, requested by ${mention(state.by)}; expires ${slackDate(state.exception.expiresAt)}.\n${exceptionText(state.exception)}`;
+    case 'exception_expired':
+      return state.stillFailing
+        ? `:warning: *Exception expired* ${slackDate(state.at)} and the finding still fails: a fresh card was posted.`
+        : `:white_check_mark: *Exception expired* ${slackDate(state.at)}; Security Hub now reports the control passing: closed.`;
+    case 'resolved_at_source':
+      return `:white_check_mark: *Resolved in Security Hub* ${slackDate(state.at)}: it passed or was archived at the source.`;
   }
 }
 
@@ -124,8 +154,13 @@ export function buildFindingCard(tracked: TrackedFinding, state: CardState): Car
   }
   const said = outcome(state);
   if (said) blocks.push({ type: 'section', text: { type: 'mrkdwn', text: truncate(said, limits.sectionText) } });
-  if (state.kind === 'open' || state.kind === 'fix_failed') {
-    blocks.push(actions(tracked, state.kind === 'fix_failed' ? 'Retry fix' : 'Approve fix'));
+  const buttons = buttonsFor(tracked, state);
+  if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'soc2_decision', elements: buttons });
+  if (tracked.escalation) {
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `:rotating_light: Escalated ${slackDate(tracked.escalation.at)}: see <#${tracked.escalation.channel}>` }],
+    });
   }
   blocks.push({
     type: 'context',
@@ -143,22 +178,33 @@ export function buildFindingCard(tracked: TrackedFinding, state: CardState): Car
   return { text: truncate(text, limits.fieldText), blocks };
 }
 
-function actions(tracked: TrackedFinding, approveLabel: string): KnownBlock {
+/** Only the buttons that still make sense in this state. */
+function buttonsFor(tracked: TrackedFinding, state: CardState): types.Button[] {
   const value = tracked.finding.id;
   if (value.length > limits.buttonValue) throw new Error(`finding id longer than ${limits.buttonValue} characters`);
-  const elements: types.Button[] = [];
-  if (tracked.triage.remediation) {
-    elements.push({
-      type: 'button',
-      action_id: actionIds.approve,
-      text: { type: 'plain_text', text: approveLabel },
-      style: 'primary',
-      value,
-    });
+  const button = (actionId: string, text: string, style?: 'primary' | 'danger'): types.Button => ({
+    type: 'button',
+    action_id: actionId,
+    text: { type: 'plain_text', text },
+    value,
+    ...(style ? { style } : {}),
+  });
+  const escalate = button(actionIds.escalate, 'Escalate', 'danger');
+  const approveLabel = { open: 'Approve fix', fix_failed: 'Retry fix', awaiting_second: 'Approve (2 of 2)' } as const;
+  switch (state.kind) {
+    case 'open':
+    case 'fix_failed':
+    case 'awaiting_second':
+      return [
+        ...(tracked.triage.remediation ? [button(actionIds.approve, approveLabel[state.kind], 'primary')] : []),
+        button(actionIds.exception, 'Exception'),
+        escalate,
+      ];
+    case 'exception_requested':
+      return [button(actionIds.grantException, 'Grant exception', 'primary'), escalate];
+    case 'excepted':
+      return [escalate];
+    default:
+      return [];
   }
-  elements.push(
-    { type: 'button', action_id: actionIds.exception, text: { type: 'plain_text', text: 'Exception' }, value },
-    { type: 'button', action_id: actionIds.escalate, text: { type: 'plain_text', text: 'Escalate' }, style: 'danger', value },
-  );
-  return { type: 'actions', block_id: 'soc2_decision', elements };
 }

@@ -6,6 +6,7 @@ const blockActionSchema = z.object({
   user: z.object({ id: z.string().min(1), username: z.string().optional(), name: z.string().optional() }),
   container: z.object({ message_ts: z.string().min(1), channel_id: z.string().min(1) }),
   actions: z.array(z.object({ action_id: z.string(), value: z.string().max(2000) })).min(1),
+  trigger_id: z.string().optional(),
 });
 
 export interface ButtonClick {
@@ -14,6 +15,8 @@ export interface ButtonClick {
   messageTs: string;
   actionId: string;
   value: string;
+  /** Opens a modal; valid for 3 seconds and once. */
+  triggerId: string | null;
 }
 
 export function parseButtonClick(body: unknown): ButtonClick | { error: string } {
@@ -29,5 +32,6 @@ export function parseButtonClick(body: unknown): ButtonClick | { error: string }
     messageTs: container.message_ts,
     actionId: action.action_id,
     value: action.value,
+    triggerId: parsed.data.trigger_id ?? null,
   };
 }

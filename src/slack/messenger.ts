@@ -1,14 +1,24 @@
+import type { types } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
 import type { Card } from './cards.js';
 
-/** The slice of Slack the core needs: post a card, update it, whisper to one user. */
+/** The slice of Slack the core needs. Everything else about Slack stays behind this seam. */
 export interface SlackMessenger {
   post(channel: string, card: Card): Promise<{ channel: string; ts: string }>;
   update(channel: string, ts: string, card: Card): Promise<void>;
   ephemeral(channel: string, user: string, text: string): Promise<void>;
+  /** A plain message, in a thread when `threadTs` is given (follow-ups, reminders, escalations). */
+  postText(channel: string, text: string, threadTs?: string): Promise<{ channel: string; ts: string }>;
+  permalink(channel: string, ts: string): Promise<string>;
+  /** Members of a user group (subteam), cached briefly: approver checks run on every click. */
+  usergroupMembers(usergroup: string): Promise<string[]>;
+  openModal(triggerId: string, view: types.ModalView): Promise<void>;
 }
 
-export function webApiMessenger(client: WebClient): SlackMessenger {
+const membersTtlMs = 5 * 60_000;
+
+export function webApiMessenger(client: WebClient, now: () => number = Date.now): SlackMessenger {
+  const members = new Map<string, { at: number; users: string[] }>();
   return {
     async post(channel, card) {
       const res = await client.chat.postMessage({ channel, text: card.text, blocks: card.blocks, unfurl_links: false });
@@ -20,6 +30,32 @@ export function webApiMessenger(client: WebClient): SlackMessenger {
     },
     async ephemeral(channel, user, text) {
       await client.chat.postEphemeral({ channel, user, text });
+    },
+    async postText(channel, text, threadTs) {
+      const res = await client.chat.postMessage({
+        channel,
+        text,
+        unfurl_links: false,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+      if (!res.channel || !res.ts) throw new Error('chat.postMessage answered without channel and ts');
+      return { channel: res.channel, ts: res.ts };
+    },
+    async permalink(channel, ts) {
+      const res = await client.chat.getPermalink({ channel, message_ts: ts });
+      if (!res.permalink) throw new Error('chat.getPermalink answered without a permalink');
+      return res.permalink;
+    },
+    async usergroupMembers(usergroup) {
+      const cached = members.get(usergroup);
+      if (cached && now() - cached.at < membersTtlMs) return cached.users;
+      const res = await client.usergroups.users.list({ usergroup });
+      const users = res.users ?? [];
+      members.set(usergroup, { at: now(), users });
+      return users;
+    },
+    async openModal(triggerId, view) {
+      await client.views.open({ trigger_id: triggerId, view });
     },
   };
 }

@@ -109,7 +109,7 @@ describe('a public bucket, from Security Hub to a fixed bucket', () => {
     const planned = JSON.parse(db.prepare("SELECT data FROM evidence_events WHERE kind = 'fix.planned'").pluck().get() as string);
     db.close();
     expect(decision).toMatchObject({ actor_id: ana.id, actor_name: ana.name });
-    expect(planned.before).toEqual({ BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false });
+    expect(planned.before).toEqual({ Configured: false, BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false });
     expect(planned.after).toEqual(allTrue);
     expect(planned.calls).toEqual([
       { service: 's3', operation: 'PutPublicAccessBlock', input: { Bucket: 'customer-exports', PublicAccessBlockConfiguration: allTrue } },

@@ -12,7 +12,7 @@ describe('evidence log', () => {
     const log = new EvidenceLog(db, clock);
     const route = { channel: 'C1', owner: null, via: 'fallback' as const };
     const first = log.append('finding.detected', 'f-1', botActor, { finding: makeFinding(), triage: makeTriage(), route });
-    const second = log.append('decision.approved', 'f-1', { type: 'slack_user', id: 'U1', name: 'ana' }, { decision: 'approve', remediation: 's3-block-public-access', card: { channel: 'C1', ts: '1.2' } });
+    const second = log.append('decision.approved', 'f-1', { type: 'slack_user', id: 'U1', name: 'ana' }, { decision: 'approve', remediation: 's3-block-public-access', card: { channel: 'C1', ts: '1.2' }, approval: { n: 1, of: 1 } });
     expect(first.seq).toBe(1);
     expect(first.prevHash).toBe('0'.repeat(64));
     expect(second.prevHash).toBe(first.hash);

@@ -1,9 +1,10 @@
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { defaultMigrationsDir, migrate, MigrationError, openDatabase } from '../../src/evidence/database.js';
 
+const shipped = readdirSync(defaultMigrationsDir).filter((f) => f.endsWith('.sql')).sort();
 const tempDir = () => mkdtempSync(join(tmpdir(), 'soc2-bot-mig-'));
 
 function tables(db: ReturnType<typeof openDatabase>): string[] {
@@ -14,7 +15,7 @@ describe('migrations', () => {
   it('creates the schema on a fresh database and records each file', () => {
     const db = openDatabase(join(tempDir(), 'fresh.sqlite'));
     const applied = migrate(db);
-    expect(applied).toContain('001_init.sql');
+    expect(applied).toEqual(shipped);
     expect(tables(db)).toEqual(expect.arrayContaining(['evidence_events', 'findings', 'poll_cursors', 'schema_migrations']));
     expect(db.prepare('SELECT name FROM schema_migrations ORDER BY version').pluck().all()).toEqual(applied);
     db.close();
@@ -29,7 +30,7 @@ describe('migrations', () => {
     const second = openDatabase(path);
     expect(migrate(second)).toEqual([]);
     expect(second.prepare('SELECT sql FROM sqlite_master ORDER BY name').pluck().all()).toEqual(schemaBefore);
-    expect(second.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(1);
+    expect(second.prepare('SELECT count(*) FROM schema_migrations').pluck().get()).toBe(shipped.length);
     second.close();
   });
 
@@ -37,7 +38,7 @@ describe('migrations', () => {
     const dir = tempDir();
     cpSync(defaultMigrationsDir, dir, { recursive: true });
     // The first statement succeeds, the second fails: the first must be rolled back too.
-    writeFileSync(join(dir, '002_broken.sql'), 'CREATE TABLE half_done (id INTEGER);\nALTER TABLE no_such_table ADD COLUMN x TEXT;\n');
+    writeFileSync(join(dir, '999_broken.sql'), 'CREATE TABLE half_done (id INTEGER);\nALTER TABLE no_such_table ADD COLUMN x TEXT;\n');
     const db = openDatabase(join(tempDir(), 'broken.sqlite'));
     let thrown: unknown;
     try {
@@ -46,11 +47,11 @@ describe('migrations', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(MigrationError);
-    expect((thrown as MigrationError).file).toBe('002_broken.sql');
-    expect((thrown as Error).message).toMatch(/002_broken\.sql.*no such table: no_such_table/);
+    expect((thrown as MigrationError).file).toBe('999_broken.sql');
+    expect((thrown as Error).message).toMatch(/999_broken\.sql.*no such table: no_such_table/);
     expect(tables(db)).not.toContain('half_done');
-    // 001 had applied in its own transaction and stays; 002 is not recorded.
-    expect(db.prepare('SELECT name FROM schema_migrations').pluck().all()).toEqual(['001_init.sql']);
+    // The shipped ones applied, each in its own transaction, and stay; the broken one is not recorded.
+    expect(db.prepare('SELECT name FROM schema_migrations ORDER BY version').pluck().all()).toEqual(shipped);
     db.close();
   });
 

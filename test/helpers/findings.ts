@@ -47,6 +47,8 @@ export function makeTracked(overrides: Partial<TrackedFinding> = {}): TrackedFin
     lastSeenAt: '2026-11-24T08:00:00.000Z',
     recurrences: 0,
     card: { channel: 'C0PLATFORM', ts: '1700000000.000100' },
+    exceptionExpiresAt: null,
+    escalation: null,
     ...overrides,
   };
 }

@@ -1,0 +1,48 @@
+import type { ApproverSet, Policy } from '../config/policy.js';
+import type { TrackedFinding } from '../evidence/findings-repo.js';
+
+export type MembersOf = (usergroup: string) => Promise<string[]>;
+
+export interface ApproverVerdict {
+  allowed: boolean;
+  /** Who may approve, as mrkdwn mentions: told to a refused clicker. */
+  who: string;
+}
+
+/** The approver sets that apply to a finding: its owning team's, plus security's. */
+export function approverSets(policy: Policy, owner: string | null): ApproverSet[] {
+  const approvals = policy.approvals;
+  if (!approvals) return [];
+  const team = owner !== null && Object.hasOwn(approvals.teams, owner) ? approvals.teams[owner] : undefined;
+  return [team, approvals.security].filter((set): set is ApproverSet => set !== undefined);
+}
+
+function describe(sets: ApproverSet[]): string {
+  const names = sets.flatMap((set) => [
+    ...(set.usergroup ? [`<!subteam^${set.usergroup}>`] : []),
+    ...set.users.map((u) => `<@${u}>`),
+  ]);
+  return names.length ? names.join(', ') : 'nobody (the policy names no approvers for this team)';
+}
+
+/**
+ * Without an `approvals` section anyone who can see the card may approve (say so in
+ * the README); with one, only the owning team's approvers and security may.
+ */
+export async function checkApprover(user: string, policy: Policy, owner: string | null, membersOf: MembersOf): Promise<ApproverVerdict> {
+  if (!policy.approvals) return { allowed: true, who: 'anyone in the channel' };
+  const sets = approverSets(policy, owner);
+  for (const set of sets) {
+    if (set.users.includes(user)) return { allowed: true, who: describe(sets) };
+    if (set.usergroup && (await membersOf(set.usergroup)).includes(user)) return { allowed: true, who: describe(sets) };
+  }
+  return { allowed: false, who: describe(sets) };
+}
+
+/** Four-eyes: the policy asks two different people to approve this finding's fix. */
+export function needsSecondApprover(policy: Policy, tracked: TrackedFinding): boolean {
+  const fourEyes = policy.approvals?.fourEyes;
+  if (!fourEyes) return false;
+  const severity = tracked.triage.severity;
+  return (severity !== 'none' && fourEyes.severities.includes(severity)) || fourEyes.accounts.includes(tracked.finding.account);
+}

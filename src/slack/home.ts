@@ -1,0 +1,138 @@
+import type { types } from '@slack/bolt';
+import type { Services } from '../app/services.js';
+import { checkApprover } from '../decisions/approvers.js';
+import { awaitingDecision, type OpenFinding, type StatusSnapshot } from '../evidence/status-query.js';
+import { resolveRoute } from '../route/routing.js';
+import { severityText, slackDate } from './cards.js';
+import {
+  channelRef,
+  context,
+  dueText,
+  expiringSection,
+  findingName,
+  isOverdue,
+  plural,
+  section,
+  stateNote,
+  summaryText,
+} from './status-blocks.js';
+
+type KnownBlock = types.KnownBlock;
+
+/** Slack's limit for a Home tab is 100 blocks; these caps keep the view at about 85. */
+const maxPending = 30;
+const maxChannels = 40;
+
+const divider: KnownBlock = { type: 'divider' };
+
+function header(text: string): KnownBlock {
+  return { type: 'header', text: { type: 'plain_text', text, emoji: true } };
+}
+
+/** Overdue first (earliest deadline first), then by severity, then by deadline. */
+function byUrgency(now: Date): (a: OpenFinding, b: OpenFinding) => number {
+  const rank = (finding: OpenFinding) => (isOverdue(finding, now) ? 0 : Number(finding.severity.slice(3)));
+  const due = (finding: OpenFinding) => (finding.dueAt === null ? Number.MAX_SAFE_INTEGER : Date.parse(finding.dueAt));
+  return (a, b) => rank(a) - rank(b) || due(a) - due(b);
+}
+
+function pendingText(finding: OpenFinding, now: Date): string {
+  const where = finding.card ? `card in ${channelRef(finding.card.channel)}` : channelRef(finding.channel);
+  const note = stateNote(finding);
+  return `${findingName(finding)}\n${severityText[finding.severity]} · ${dueText(finding, now)} · ${where}${note ? ` · ${note}` : ''}`;
+}
+
+function channelText(channel: string, findings: readonly OpenFinding[], now: Date): string {
+  const count = (severity: OpenFinding['severity']) => findings.filter((finding) => finding.severity === severity).length;
+  const overdue = findings.filter((finding) => isOverdue(finding, now)).length;
+  const fixing = findings.filter((finding) => finding.status === 'fixing').length;
+  return [
+    `${channelRef(channel)}: *${findings.length} open*`,
+    `Sev1 ${count('sev1')} · Sev2 ${count('sev2')} · Sev3 ${count('sev3')}`,
+    ...(overdue ? [`:warning: ${overdue} overdue`] : []),
+    ...(fixing ? [`${fixing} being fixed`] : []),
+  ].join(' · ');
+}
+
+/** Channels with the most urgent work first. */
+function byChannel(open: readonly OpenFinding[], now: Date): [string, OpenFinding[]][] {
+  const urgency = byUrgency(now);
+  const groups = new Map<string, OpenFinding[]>();
+  for (const finding of [...open].sort(urgency)) {
+    const group = groups.get(finding.channel);
+    if (group) group.push(finding);
+    else groups.set(finding.channel, [finding]);
+  }
+  // Each group is sorted, so its first finding is its most urgent one.
+  return [...groups].sort(([, a], [, b]) => (a[0] && b[0] ? urgency(a[0], b[0]) : 0));
+}
+
+/**
+ * The Home tab: first what waits for the viewer's decision (`mine`: the findings the policy
+ * lets them decide; null when that could not be checked, and then every waiting card is
+ * listed), then every channel's open findings. The bot does not read channel membership
+ * (no channels:read scope), so every viewer sees every channel's counts.
+ */
+export function buildHomeView(snapshot: StatusSnapshot, now: Date, mine: ReadonlySet<string> | null): types.HomeView {
+  const waiting = snapshot.open.filter((finding) => finding.card && awaitingDecision.has(finding.status)).sort(byUrgency(now));
+  const pending = mine ? waiting.filter((finding) => mine.has(finding.id)) : waiting;
+  const others = waiting.length - pending.length;
+  const channels = byChannel(snapshot.open, now);
+  const expiring = expiringSection(snapshot.exceptions, now);
+  const blocks: KnownBlock[] = [
+    header('SOC 2 findings'),
+    section(summaryText(snapshot, now)),
+    context(`Refreshed ${slackDate(now.toISOString())}, each time you open this tab · \`/soc2 help\` for commands`),
+    divider,
+    header(mine ? `Waiting for your decision (${pending.length})` : `Waiting for a decision (${pending.length})`),
+  ];
+  if (pending.length === 0) blocks.push(section(mine ? 'Nothing is waiting for your decision.' : 'Nothing is waiting for a decision.'));
+  blocks.push(...pending.slice(0, maxPending).map((finding) => section(pendingText(finding, now))));
+  const notes = [
+    ...(pending.length > maxPending ? [`…and ${pending.length - maxPending} more: \`/soc2 status\` lists them all.`] : []),
+    ...(others > 0 ? [`${plural(others, 'other card waits', 'other cards wait')} for someone else's decision.`] : []),
+    ...(mine ? [] : ['Who may approve could not be checked just now, so every waiting card is listed.']),
+  ];
+  if (notes.length > 0) blocks.push(context(notes.join(' ')));
+  blocks.push(divider, header('Open findings by channel'));
+  if (channels.length === 0) blocks.push(section(':white_check_mark: No open findings.'));
+  blocks.push(...channels.slice(0, maxChannels).map(([channel, findings]) => section(channelText(channel, findings, now))));
+  if (channels.length > maxChannels) {
+    blocks.push(context(`…and ${plural(channels.length - maxChannels, 'more channel', 'more channels')}: \`/soc2 status <team>\` shows one.`));
+  }
+  if (expiring) blocks.push(divider, expiring);
+  return { type: 'home', blocks };
+}
+
+/**
+ * The waiting findings `user` may decide, by the same rule the Approve button applies; the
+ * first approver of a four-eyes fix is not asked again. Null when the check failed (e.g. the
+ * user groups could not be read), so the Home tab still opens.
+ */
+async function decisionsFor(services: Services, user: string, snapshot: StatusSnapshot): Promise<Set<string> | null> {
+  const mine = new Set<string>();
+  try {
+    for (const open of snapshot.open) {
+      const tracked = awaitingDecision.has(open.status) ? services.findings.get(open.id) : null;
+      if (!tracked) continue;
+      if (open.status === 'awaiting_second') {
+        const first = services.evidence.forFinding(open.id).filter((event) => event.kind === 'decision.approved').at(-1);
+        if (first?.actor.id === user) continue;
+      }
+      const owner = resolveRoute(tracked.finding, services.routing).owner;
+      const verdict = await checkApprover(user, services.policy, owner, (group) => services.slack.usergroupMembers(group));
+      if (verdict.allowed) mine.add(open.id);
+    }
+    return mine;
+  } catch (error) {
+    services.log.warn({ user, err: error instanceof Error ? error.message : String(error) }, 'could not check approvers for the Home tab');
+    return null;
+  }
+}
+
+/** The viewer's Home tab as of now. */
+export async function homeFor(services: Services, user: string): Promise<types.HomeView> {
+  const now = services.clock.now();
+  const snapshot = services.status.snapshot({ kind: 'all' }, now);
+  return buildHomeView(snapshot, now, await decisionsFor(services, user, snapshot));
+}
