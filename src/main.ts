@@ -1,7 +1,8 @@
-import cron from 'node-cron';
 import { createBot, type Bot } from './app/bot.js';
 import { createLogger } from './app/logger.js';
+import { startSchedule } from './app/schedule.js';
 import { ConfigError, loadEnv, type Env } from './config/env.js';
+import { defaultPolicy, loadPolicyFile, PolicyFileError, type Policy } from './config/policy.js';
 import { loadRoutingFile, RoutingFileError } from './config/routing-file.js';
 import { MigrationError } from './evidence/database.js';
 import { defaultRouting, type RoutingConfig } from './route/routing.js';
@@ -13,15 +14,19 @@ const exSoftware = 70;
 export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> {
   let env: Env;
   let routing: RoutingConfig;
+  let policy: Policy;
   try {
     env = loadEnv(environment);
     routing = env.ROUTING_FILE ? loadRoutingFile(env.ROUTING_FILE) : defaultRouting;
+    policy = env.POLICY_FILE ? loadPolicyFile(env.POLICY_FILE) : defaultPolicy;
   } catch (error) {
     if (error instanceof ConfigError) return fail(error.message, exConfig);
     if (error instanceof RoutingFileError) return fail(`soc2-bot cannot start: routing file ${error.message}`, exConfig);
+    if (error instanceof PolicyFileError) return fail(`soc2-bot cannot start: policy file ${error.message}`, exConfig);
     throw error;
   }
   const log = createLogger(env.LOG_LEVEL);
+  if (!policy.approvals) log.warn('no approvals in the policy: anyone who can see a card may approve its fix (set POLICY_FILE)');
   let bot: Bot;
   try {
     bot = createBot({
@@ -33,6 +38,7 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
         ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
       },
       routing,
+      policy,
       securityHubRegion: env.securityHubRegion,
       log,
     });
@@ -42,15 +48,12 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
   }
   await bot.start(env.PORT);
   log.info({ mode: env.SLACK_APP_TOKEN ? 'socket' : 'http', port: env.PORT, region: env.securityHubRegion }, 'soc2-bot started');
-  const runScan = () =>
-    bot.scan().catch((error: unknown) => log.error({ err: error instanceof Error ? error.message : String(error) }, 'scan failed'));
-  const task = cron.schedule(env.POLL_SCHEDULE, runScan, { noOverlap: true });
-  void runScan();
+  const schedule = startSchedule(bot, { pollSchedule: env.POLL_SCHEDULE });
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down: no new work, finishing in-flight fixes');
-      void task.stop();
+      schedule.stop();
       bot.stop().then(resolve, (error: unknown) => {
         log.error({ err: String(error) }, 'shutdown failed');
         resolve();

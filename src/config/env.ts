@@ -13,6 +13,7 @@ const envSchema = z
     PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535).default(3000),
     DATABASE_PATH: z.string().min(1).default('./data/soc2-bot.sqlite'),
     ROUTING_FILE: z.string().min(1).optional(),
+    POLICY_FILE: z.string().min(1).optional(),
     POLL_SCHEDULE: z.string().min(1).default('*/15 * * * *'),
     SECURITYHUB_REGION: region.optional(),
     AWS_REGION: region.optional(),
