@@ -39,6 +39,8 @@ const policySchema = z.strictObject({
   escalation: z
     .strictObject({ channel: channel.optional(), oncallUsergroup: userGroup.optional() })
     .default({}),
+  /** Options per remediation id (a KMS key, a log bucket, replacement CIDRs); each remediation validates its own. */
+  remediationOptions: z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected a remediation id'), z.record(z.string(), z.unknown())).default({}),
 });
 
 export type Policy = z.output<typeof policySchema>;

@@ -1,4 +1,3 @@
-import { GetFindingsCommand } from '@aws-sdk/client-securityhub';
 import type { Services } from '../app/services.js';
 import type { Person } from '../domain/person.js';
 import { botActor, type Actor, type EvidenceEvent } from '../evidence/evidence-log.js';
@@ -11,6 +10,7 @@ import type { ExceptionFacts } from '../slack/cards.js';
 import type { ExceptionRequest } from '../slack/modals/exception-modal.js';
 import { checkApprover } from './approvers.js';
 import { cardTarget } from './card-target.js';
+import { securityHubStillFails } from './recheck.js';
 
 const asActor = (person: Person): Actor => ({ type: 'slack_user', id: person.id, name: person.name });
 const openStates = ['open', 'fix_failed', 'awaiting_second'] as const;
@@ -131,22 +131,6 @@ export async function grantRequestedException(
   return { told: `Exception granted until ${exception.expiresAt.slice(0, 10)}.` };
 }
 
-/** Asks Security Hub whether the finding still fails (the one source that knows for every control). */
-async function stillFailing(services: Services, tracked: TrackedFinding): Promise<boolean> {
-  const out = await services.aws.securityHub(services.securityHubRegion).send(
-    new GetFindingsCommand({
-      Filters: {
-        Id: [{ Value: tracked.finding.id, Comparison: 'EQUALS' }],
-        ProductArn: [{ Value: tracked.finding.productArn, Comparison: 'EQUALS' }],
-      },
-      MaxResults: 1,
-    }),
-  );
-  const current = out.Findings?.[0];
-  if (!current) return false;
-  return current.RecordState !== 'ARCHIVED' && current.Compliance?.Status !== 'PASSED';
-}
-
 /**
  * Re-evaluates every exception that has run out: still failing means a fresh card in
  * the owner's channel, linked to the old one; fixed meanwhile means closed with evidence.
@@ -154,7 +138,7 @@ async function stillFailing(services: Services, tracked: TrackedFinding): Promis
 export async function expireExceptions(services: Services): Promise<number> {
   const expired = services.findings.expiredExceptions(services.clock.now());
   for (const tracked of expired) {
-    const failing = await stillFailing(services, tracked);
+    const failing = await securityHubStillFails(services, tracked);
     const at = services.clock.now().toISOString();
     const expiresAt = tracked.exceptionExpiresAt ?? at;
     const done = services.atomically(() => {

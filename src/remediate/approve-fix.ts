@@ -7,6 +7,8 @@ import { buildFindingCard, type CardState } from '../slack/cards.js';
 import { explainAwsError } from './explain-aws-error.js';
 import { remediationById } from './registry.js';
 import type { ApiCall, Plan, Remediation } from './remediation.js';
+import { ManualOnlyError } from './manual-only-error.js';
+import { remediationOptions } from './remediation-options.js';
 import { reportToSecurityHub } from './security-hub-writeback.js';
 
 export interface ApprovalRequest {
@@ -82,7 +84,7 @@ export async function runApprovedFix(
   let plan: Plan | null = null;
   let step: ApiCall | null = null;
   try {
-    plan = await remediation.plan(finding, services.aws);
+    plan = await remediation.plan(finding, services.aws, remediationOptions(services, remediation.id));
     services.evidence.append('fix.planned', finding.id, botActor, { ...plan });
     const shown = diffShownOnCard(services, finding.id);
     if (!plan.alreadyCompliant && shown !== null && shown !== plan.diff) {
@@ -130,7 +132,8 @@ export async function runApprovedFix(
       `soc2-bot: ${remediation.id} applied after approval by ${user.name ?? user.id}; verified: ${verification.detail}.`,
     );
   } catch (error) {
-    await failed(explainAwsError(error, step, remediation.permissions), true, error);
+    const reason = error instanceof ManualOnlyError ? `nothing was changed: ${error.reason}` : explainAwsError(error, step, remediation.permissions);
+    await failed(reason, true, error);
   }
 
   async function failed(reason: string, record: boolean, error?: unknown): Promise<void> {

@@ -3,7 +3,10 @@ import type { Finding } from '../domain/finding.js';
 import { botActor } from '../evidence/evidence-log.js';
 import type { IngestOutcome, TrackedFinding } from '../evidence/findings-repo.js';
 import { explainAwsError } from '../remediate/explain-aws-error.js';
+import { defaultCatalogue } from '../remediate/catalogue.js';
+import { ManualOnlyError } from '../remediate/manual-only-error.js';
 import { remediationById } from '../remediate/registry.js';
+import { remediationOptions } from '../remediate/remediation-options.js';
 import { buildFindingCard, type CardState } from '../slack/cards.js';
 import { triage } from '../triage/triage.js';
 import { resolveRoute } from './routing.js';
@@ -26,14 +29,19 @@ export function recordFindings(services: Services, findings: readonly Finding[])
   return summary;
 }
 
-/** The card a human sees first: the exact diff comes from a read-only plan against the live resource. */
+/**
+ * The card a human sees first: the exact diff comes from a read-only plan against the
+ * live resource; a control the bot may not fix shows what a person must do instead.
+ */
 async function openCardState(services: Services, tracked: TrackedFinding): Promise<CardState> {
+  const guidance = defaultCatalogue.get(tracked.finding.control ?? '')?.guidance ?? null;
   const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
-  if (!remediation) return { kind: 'open', diff: null, planError: null };
+  if (!remediation) return { kind: 'open', diff: null, planError: null, guidance };
   try {
-    const plan = await remediation.plan(tracked.finding, services.aws);
+    const plan = await remediation.plan(tracked.finding, services.aws, remediationOptions(services, remediation.id));
     return { kind: 'open', diff: plan.diff, planError: null };
   } catch (error) {
+    if (error instanceof ManualOnlyError) return { kind: 'open', diff: error.plan.diff, planError: null, manualOnly: error.reason };
     return { kind: 'open', diff: null, planError: explainAwsError(error, null, remediation.permissions) };
   }
 }

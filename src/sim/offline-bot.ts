@@ -12,6 +12,11 @@ import type { Policy } from '../config/policy.js';
 import type { Clock } from '../domain/clock.js';
 import type { RoutingConfig } from '../route/routing.js';
 import { SimulatedAws } from './aws-account.js';
+import { CloudTrailService } from './cloudtrail-service.js';
+import { Ec2Service } from './ec2-service.js';
+import { IamService } from './iam-service.js';
+import { RdsService } from './rds-service.js';
+import { S3ControlService } from './s3-control-service.js';
 import { blockActionsBody, signSlackRequest, viewSubmissionBody, type ViewSubmissionOptions } from './signed-request.js';
 import { SimulatedSlack } from './slack-workspace.js';
 
@@ -26,9 +31,19 @@ export interface OfflineBotOptions {
   awsMaxAttempts?: number;
 }
 
+/** The simulated services beyond S3 and Security Hub, each registered on the account. */
+export interface SimulatedServices {
+  s3Control: S3ControlService;
+  ec2: Ec2Service;
+  iam: IamService;
+  cloudTrail: CloudTrailService;
+  rds: RdsService;
+}
+
 export interface OfflineBot {
   bot: Bot;
   aws: SimulatedAws;
+  services: SimulatedServices;
   slack: SimulatedSlack;
   signingSecret: string;
   /** Base URL of the bot's Slack endpoint on loopback. */
@@ -48,7 +63,17 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
   const region = options.region ?? 'us-east-1';
   const token = `xoxb-sim-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
-  const aws = new SimulatedAws({ accountId: '111111111111', ...(options.clock ? { now: () => options.clock!.now() } : {}) });
+  const clock = options.clock;
+  const now = clock ? () => clock.now() : () => new Date();
+  const aws = new SimulatedAws({ accountId: '111111111111', now });
+  const services: SimulatedServices = {
+    s3Control: new S3ControlService(aws.accountId),
+    ec2: new Ec2Service({ accountId: aws.accountId }),
+    iam: new IamService({ accountId: aws.accountId, now }),
+    cloudTrail: new CloudTrailService({ accountId: aws.accountId }),
+    rds: new RdsService({ accountId: aws.accountId }),
+  };
+  for (const service of Object.values(services)) aws.register(service);
   const slack = new SimulatedSlack({ token, baseUrl: 'https://slack.sim/api/' });
   const server = setupServer(...aws.handlers(), ...slack.handlers());
   server.listen({
@@ -78,6 +103,7 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
   return {
     bot,
     aws,
+    services,
     slack,
     signingSecret,
     url,

@@ -1,6 +1,7 @@
 import type { types } from '@slack/bolt';
 import type { TrackedFinding } from '../evidence/findings-repo.js';
 import type { Person } from '../domain/person.js';
+import type { ManualGuidance } from '../remediate/remediation.js';
 import type { Severity } from '../domain/triage.js';
 import { codeSpan, escapeMrkdwn, truncate } from './escape.js';
 
@@ -10,6 +11,7 @@ export const actionIds = {
   approve: 'soc2_approve',
   exception: 'soc2_exception',
   grantException: 'soc2_exception_grant',
+  markDone: 'soc2_mark_done',
   escalate: 'soc2_escalate',
 } as const;
 
@@ -18,7 +20,7 @@ export const limits = { headerText: 150, sectionText: 3000, fieldText: 2000, but
 
 /** What the card says about the fix, if anything happened yet. */
 export type CardState =
-  | { kind: 'open'; diff: string | null; planError: string | null }
+  | { kind: 'open'; diff: string | null; planError: string | null; manualOnly?: string | null; guidance?: ManualGuidance | null }
   | { kind: 'awaiting_second'; by: Person; at: string; diff: string | null }
   | { kind: 'fixing'; by: Person; at: string; diff: string }
   | { kind: 'fixed'; by: Person; at: string; diff: string; verification: string }
@@ -74,6 +76,13 @@ export function diffSection(label: string, diff: string): KnownBlock {
   const room = limits.sectionText - frame.length;
   const body = diff.length <= room ? diff : diff.slice(0, room - diffNote.length).replace(/\n[^\n]*$/, '') + diffNote;
   return { type: 'section', text: { type: 'mrkdwn', text: `${label}\n\`\`\`\n${body.replace(/```/g, 'ˋˋˋ')}\n\`\`\`` } };
+}
+
+/** What a person must do for a control the bot may not fix itself. */
+function guidanceSection(guidance: ManualGuidance): KnownBlock {
+  const steps = guidance.steps.map((step, i) => `${i + 1}. ${escapeMrkdwn(step)}`).join('\n');
+  const text = `*What a person must do* (${escapeMrkdwn(guidance.why)})\n${steps}\n_When done, click *Mark done*: the bot re-checks._`;
+  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, limits.sectionText) } };
 }
 
 function exceptionText(exception: ExceptionFacts): string {
@@ -146,10 +155,18 @@ export function buildFindingCard(tracked: TrackedFinding, state: CardState): Car
       type: 'section',
       text: { type: 'mrkdwn', text: truncate(`*Fix*: could not read the current state: ${escapeMrkdwn(state.planError)}`, limits.sectionText) },
     });
+  } else if (state.kind === 'open' && state.guidance) {
+    blocks.push(guidanceSection(state.guidance));
   } else if (!triage.remediation) {
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: '*Fix*: no automatic fix for this control yet; fix it by hand, or use Exception or Escalate.' },
+    });
+  }
+  if (state.kind === 'open' && state.manualOnly) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`:raised_hand: *Needs a person:* ${escapeMrkdwn(state.manualOnly)}`, limits.sectionText) },
     });
   }
   const said = outcome(state);
@@ -196,7 +213,10 @@ function buttonsFor(tracked: TrackedFinding, state: CardState): types.Button[] {
     case 'fix_failed':
     case 'awaiting_second':
       return [
-        ...(tracked.triage.remediation ? [button(actionIds.approve, approveLabel[state.kind], 'primary')] : []),
+        ...(state.kind === 'open' && state.guidance ? [button(actionIds.markDone, 'Mark done', 'primary')] : []),
+        ...(tracked.triage.remediation && !(state.kind === 'open' && state.manualOnly)
+          ? [button(actionIds.approve, approveLabel[state.kind], 'primary')]
+          : []),
         button(actionIds.exception, 'Exception'),
         escalate,
       ];

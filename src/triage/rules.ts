@@ -8,9 +8,11 @@ export interface ControlRule {
   severity: Exclude<Severity, 'none'>;
   /** SOC 2 trust services criteria the control evidences. */
   tsc: readonly string[];
-  mode: Mode;
-  /** Remediation id from src/remediate/registry.ts, or null when a human fixes it. */
-  remediation: string | null;
+  /**
+   * Overrides the remediation's declared mode (a policy can make a fix autopilot or
+   * manual). Without a remediation the mode is always manual: there is nothing to run.
+   */
+  mode?: Mode;
   /** Why this severity, in a reviewer's words; quoted in every triage reason. */
   why: string;
 }
@@ -39,48 +41,36 @@ export const defaultRules: readonly ControlRule[] = [
     controls: ['S3.2', 'S3.3', 'S3.8'],
     severity: 'sev1',
     tsc: publicData,
-    mode: 'copilot',
-    remediation: 's3-block-public-access',
     why: 'an S3 bucket may be readable or writable by anyone; blocking public access on the bucket fixes it',
   },
   {
     controls: ['S3.1'],
     severity: 'sev1',
     tsc: publicData,
-    mode: 'copilot',
-    remediation: null,
-    why: 'account-wide S3 Block Public Access is off, so any bucket can be made public; no automated account-level fix yet',
+    why: 'account-wide S3 Block Public Access is off, so any bucket can be made public',
   },
   {
     controls: ['RDS.2'],
     severity: 'sev1',
     tsc: publicData,
-    mode: 'manual',
-    remediation: null,
     why: 'a database instance is reachable from the internet',
   },
   {
     controls: ['IAM.4', 'IAM.6', 'IAM.9'],
     severity: 'sev1',
     tsc: rootAccount,
-    mode: 'manual',
-    remediation: null,
     why: 'the root user has an access key or no (hardware) MFA; root compromise is account compromise',
   },
   {
     controls: ['CloudTrail.1'],
     severity: 'sev1',
     tsc: logging,
-    mode: 'manual',
-    remediation: null,
     why: 'no multi-region CloudTrail trail, so API activity is not recorded and incidents cannot be investigated',
   },
   {
     controls: ['CloudTrail.6'],
     severity: 'sev1',
     tsc: ['CC6.1', 'CC7.2'],
-    mode: 'manual',
-    remediation: null,
     why: 'the bucket holding CloudTrail logs is public: the audit trail can be read or tampered with',
   },
 
@@ -89,48 +79,48 @@ export const defaultRules: readonly ControlRule[] = [
     controls: ['EC2.13', 'EC2.14', 'EC2.18', 'EC2.19', 'EC2.53', 'EC2.54', 'EC2.2'],
     severity: 'sev2',
     tsc: network,
-    mode: 'manual',
-    remediation: null,
     why: 'a security group lets the internet (or all traffic) reach ports that should be restricted',
+  },
+  {
+    controls: ['EC2.8'],
+    severity: 'sev2',
+    tsc: ['CC6.1', 'CC6.6'],
+    why: 'an instance accepts IMDSv1, so a request-forgery bug in its software can read its role credentials',
   },
   {
     controls: ['IAM.1'],
     severity: 'sev2',
     tsc: ['CC6.1', 'CC6.3'],
-    mode: 'manual',
-    remediation: null,
     why: 'an IAM policy grants full "*:*" administrator rights',
+  },
+  {
+    controls: ['IAM.7'],
+    severity: 'sev2',
+    tsc: ['CC6.1'],
+    why: 'the account password policy allows weak or never-rotated passwords',
   },
   {
     controls: ['IAM.5'],
     severity: 'sev2',
     tsc: ['CC6.1'],
-    mode: 'manual',
-    remediation: null,
     why: 'a console user has no MFA',
   },
   {
     controls: ['S3.4', 'CloudTrail.2', 'RDS.3', 'RDS.4', 'EC2.3', 'EC2.7'],
     severity: 'sev2',
     tsc: encryption,
-    mode: 'manual',
-    remediation: null,
     why: 'data at rest (bucket, trail logs, database, snapshot or EBS volume) is not encrypted',
   },
   {
     controls: ['S3.5'],
     severity: 'sev2',
     tsc: ['CC6.7'],
-    mode: 'manual',
-    remediation: null,
     why: 'a bucket accepts requests without TLS',
   },
   {
     controls: ['CloudTrail.4', 'GuardDuty.1', 'Config.1'],
     severity: 'sev2',
     tsc: logging,
-    mode: 'manual',
-    remediation: null,
     why: 'a detection or audit safeguard (log file validation, GuardDuty, AWS Config) is off',
   },
 
@@ -139,32 +129,24 @@ export const defaultRules: readonly ControlRule[] = [
     controls: ['IAM.3', 'IAM.8', 'IAM.22'],
     severity: 'sev3',
     tsc: userAccess,
-    mode: 'manual',
-    remediation: null,
     why: 'stale credentials: an access key not rotated in 90 days or credentials left unused',
   },
   {
     controls: ['IAM.2'],
     severity: 'sev3',
     tsc: userAccess,
-    mode: 'manual',
-    remediation: null,
     why: 'a user has policies attached directly instead of through groups or roles, which makes access hard to review',
   },
   {
     controls: ['CloudTrail.5', 'CloudTrail.7', 'S3.9'],
     severity: 'sev3',
     tsc: logging,
-    mode: 'manual',
-    remediation: null,
     why: 'logs exist but are not sent to CloudWatch or bucket access is not logged; investigation is harder, not impossible',
   },
   {
     controls: ['S3.14'],
     severity: 'sev3',
     tsc: ['A1.2'],
-    mode: 'manual',
-    remediation: null,
     why: 'bucket versioning is off, so overwritten or deleted objects cannot be recovered',
   },
 ];

@@ -1,6 +1,7 @@
 import { addHours } from 'date-fns';
 import type { Finding } from '../domain/finding.js';
 import type { Severity, Triage } from '../domain/triage.js';
+import { defaultCatalogue, type RemediationCatalogue } from '../remediate/catalogue.js';
 import { type ControlRule, defaultRules, severityByLabel, slaBySeverity, tscByProduct } from './rules.js';
 
 export { defaultRules, type ControlRule } from './rules.js';
@@ -9,9 +10,14 @@ export { defaultRules, type ControlRule } from './rules.js';
  * Decides severity, deadline, mode and SOC 2 criteria for one finding. Pure: the same finding
  * and rules always give the same answer (deadlines count from firstSeenAt, not from now).
  * `rules` defaults to the built-in table; on duplicate control ids the later rule wins, so
- * `[...defaultRules, override]` overrides.
+ * `[...defaultRules, override]` overrides. The remediation (and its default mode) comes
+ * from the catalogue the remediations declare; a rule's `mode` overrides that default.
  */
-export function triage(finding: Finding, rules: readonly ControlRule[] = defaultRules): Triage {
+export function triage(
+  finding: Finding,
+  rules: readonly ControlRule[] = defaultRules,
+  catalogue: RemediationCatalogue = defaultCatalogue,
+): Triage {
   const rule = finding.control === null ? undefined : ruleIndex(rules).get(finding.control);
 
   const noAction = noActionReasons(finding);
@@ -24,11 +30,14 @@ export function triage(finding: Finding, rules: readonly ControlRule[] = default
   const caveat = complianceCaveat(finding);
   if (rule !== undefined) {
     const name = `control rule ${rule.controls.join('/')}`;
-    const reason = `${name} matched ${finding.control}: ${rule.why}; ${rule.severity}, ${slaText(rule.severity)}${caveat}`;
+    const remediation = catalogue.get(finding.control ?? '')?.remediation ?? null;
+    const mode = remediation ? (rule.mode ?? remediation.mode) : 'manual';
+    const fix = remediation ? `; fix ${remediation.id} in ${mode} mode${rule.mode ? ' (rule override)' : ''}` : '';
+    const reason = `${name} matched ${finding.control}: ${rule.why}; ${rule.severity}, ${slaText(rule.severity)}${fix}${caveat}`;
     return {
       severity: rule.severity,
-      mode: rule.mode,
-      remediation: rule.remediation,
+      mode,
+      remediation: remediation?.id ?? null,
       dueAt: dueAt(finding.firstSeenAt, rule.severity),
       tsc: [...rule.tsc],
       reason,

@@ -224,17 +224,4 @@ describe('a public bucket, from Security Hub to a fixed bucket', () => {
     expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
     expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toBeNull();
   });
-
-  it('answers Exception and Escalate clearly that they are not available yet', async () => {
-    const findingId = seedPublicBucket('customer-exports');
-    const card = await scanAndGetCard(findingId);
-    await offline.click({ actionId: actionIds.exception, value: findingId, channel, messageTs: card.ts, user: ana });
-    await offline.click({ actionId: actionIds.escalate, value: findingId, channel, messageTs: card.ts, user: ana });
-    await offline.bot.background.idle();
-    expect(offline.slack.ephemerals.map((e) => e.text)).toEqual([
-      expect.stringContaining('Exception is not available'),
-      expect.stringContaining('Escalate is not available'),
-    ]);
-    expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
-  });
 });

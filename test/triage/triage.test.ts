@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/domain/finding.js';
 import { parseFindingsText } from '../../src/ingest/normalize.js';
+import { defaultCatalogue } from '../../src/remediate/catalogue.js';
 import { remediationById } from '../../src/remediate/registry.js';
 import { type ControlRule, defaultRules } from '../../src/triage/rules.js';
 import { triage } from '../../src/triage/triage.js';
@@ -37,9 +38,9 @@ describe('triage: S3 public access', () => {
     expect(triage(finding)).toMatchObject({ severity: 'sev1', mode: 'copilot', remediation: 's3-block-public-access', dueAt: hours(finding.firstSeenAt, 24) });
   });
 
-  it('FAILED S3.1 (account level) is sev1 copilot with no remediation yet', () => {
+  it('FAILED S3.1 (account level) is sev1 copilot with the account-level fix', () => {
     const finding = fixture('asff/S3.1-account-block-public-access-failed.json');
-    expect(triage(finding)).toMatchObject({ severity: 'sev1', mode: 'copilot', remediation: null, dueAt: hours(finding.firstSeenAt, 24), tsc: ['CC6.1', 'CC6.6'] });
+    expect(triage(finding)).toMatchObject({ severity: 'sev1', mode: 'copilot', remediation: 's3-account-block-public-access', dueAt: hours(finding.firstSeenAt, 24), tsc: ['CC6.1', 'CC6.6'] });
   });
 
   it.each(['asff/S3.2-public-read-prohibited-passed.json', 'asff/S3.3-public-write-prohibited-passed.json'])('PASSED %s needs no action', (file) => {
@@ -64,8 +65,10 @@ describe('triage: rule table on the samples', () => {
     const finding = fixture(file);
     const decided = triage(finding);
     expect(decided.severity).toBe(severity);
-    expect(decided.mode).toBe('manual');
-    expect(decided.remediation).toBeNull();
+    // The mode and fix come from what the catalogue can do for the control.
+    const entry = defaultCatalogue.get(finding.control ?? '')?.remediation ?? null;
+    expect(decided.mode).toBe(entry?.mode ?? 'manual');
+    expect(decided.remediation).toBe(entry?.id ?? null);
     expect(decided.dueAt).toBe(hours(finding.firstSeenAt, dueHours));
     expect(decided.reason).toContain(`matched ${finding.control}`);
   });
@@ -167,10 +170,12 @@ describe('triage: properties', () => {
   });
 
   it('accepts an overriding rule table; the later rule for a control wins', () => {
-    const override: ControlRule = { controls: ['S3.8'], severity: 'sev3', tsc: ['CC6.1'], mode: 'manual', remediation: null, why: 'policy says so' };
+    const override: ControlRule = { controls: ['S3.8'], severity: 'sev3', tsc: ['CC6.1'], mode: 'manual', why: 'policy says so' };
     const decided = triage(makeFinding(), [...defaultRules, override]);
-    expect(decided).toMatchObject({ severity: 'sev3', mode: 'manual', remediation: null });
+    // The fix still exists; the rule only changes how it is run.
+    expect(decided).toMatchObject({ severity: 'sev3', mode: 'manual', remediation: 's3-block-public-access' });
     expect(decided.reason).toContain('policy says so');
+    expect(decided.reason).toContain('rule override');
   });
 });
 
@@ -181,10 +186,10 @@ describe('triage: the default rule table', () => {
     expect(new Set(controls).size).toBe(controls.length);
   });
 
-  it('names only remediations that exist, and only automates S3 public access', () => {
-    for (const rule of defaultRules) {
-      if (rule.remediation !== null) expect(remediationById(rule.remediation)).toBeDefined();
-      if (rule.mode !== 'manual') expect(rule.controls.every((c) => c.startsWith('S3.'))).toBe(true);
+  it('has a rule for every control the catalogue can fix or guide, so none falls back to its label', () => {
+    for (const control of defaultCatalogue.keys()) expect(controls).toContain(control);
+    for (const entry of defaultCatalogue.values()) {
+      if (entry.remediation) expect(remediationById(entry.remediation.id)).toBeDefined();
     }
   });
 
