@@ -1,4 +1,4 @@
-import { buildIamPolicy } from '../remediate/iam-policy.js';
+import { buildIamPolicy } from '../remediate/bot-iam-policy.js';
 import { remediations } from '../remediate/registry.js';
 import { formatTable } from './text-table.js';
 

@@ -1,25 +1,25 @@
-import { cloudTrailEnableLogging } from './cloudtrail-enable-logging.js';
-import { cloudTrailKmsEncryption } from './cloudtrail-kms-encryption.js';
-import { cloudTrailLogFileValidation } from './cloudtrail-log-file-validation.js';
-import { ebsEncryptionByDefault } from './ebs-encryption-by-default.js';
-import { ec2DefaultSgRemoveRules } from './ec2-default-sg-remove-rules.js';
-import { ec2RequireImdsv2 } from './ec2-require-imdsv2.js';
-import { iamDeactivateOldAccessKeys } from './iam-deactivate-old-access-keys.js';
-import { iamDetachUserPolicies } from './iam-detach-user-policies.js';
-import { iamDisableUnusedCredentials } from './iam-disable-unused-credentials.js';
-import { iamPasswordPolicy } from './iam-password-policy.js';
-import { iamRestrictFullAdminPolicy } from './iam-restrict-full-admin-policy.js';
+import { cloudTrailEnableLogging } from './cloudtrail/cloudtrail-enable-logging.js';
+import { cloudTrailKmsEncryption } from './cloudtrail/cloudtrail-kms-encryption.js';
+import { cloudTrailLogFileValidation } from './cloudtrail/cloudtrail-log-file-validation.js';
+import { ebsEncryptionByDefault } from './ec2/ebs-encryption-by-default.js';
+import { ec2DefaultSgRemoveRules } from './ec2/ec2-default-sg-remove-rules.js';
+import { ec2RequireImdsv2 } from './ec2/ec2-require-imdsv2.js';
+import { iamDeactivateOldAccessKeys } from './iam/iam-deactivate-old-access-keys.js';
+import { iamDetachUserPolicies } from './iam/iam-detach-user-policies.js';
+import { iamDisableUnusedCredentials } from './iam/iam-disable-unused-credentials.js';
+import { iamPasswordPolicy } from './iam/iam-password-policy.js';
+import { iamRestrictFullAdminPolicy } from './iam/iam-restrict-full-admin-policy.js';
 import { iamRootAccessKeysGuidance, iamRootHardwareMfaGuidance, iamRootMfaGuidance, iamUserConsoleMfaGuidance } from './manual/iam-root-and-mfa.js';
 import { rdsEncryptAtRestGuidance } from './manual/rds-encrypt-at-rest.js';
-import { rdsDisablePublicAccess } from './rds-disable-public-access.js';
+import { rdsDisablePublicAccess } from './rds/rds-disable-public-access.js';
 import type { ManualGuidance, Remediation } from './remediation.js';
-import { s3AccessLogging } from './s3-access-logging.js';
-import { s3AccountBlockPublicAccess } from './s3-account-block-public-access.js';
-import { s3BlockPublicAccess } from './s3-block-public-access.js';
-import { s3DefaultEncryption } from './s3-default-encryption.js';
-import { s3DenyInsecureTransport } from './s3-deny-insecure-transport.js';
-import { s3Versioning } from './s3-versioning.js';
-import { sgRevokeOpenIngress } from './sg-revoke-open-ingress.js';
+import { s3AccessLogging } from './s3/s3-access-logging.js';
+import { s3AccountBlockPublicAccess } from './s3/s3-account-block-public-access.js';
+import { s3BlockPublicAccess } from './s3/s3-block-public-access.js';
+import { s3DefaultEncryption } from './s3/s3-default-encryption.js';
+import { s3DenyInsecureTransport } from './s3/s3-deny-insecure-transport.js';
+import { s3Versioning } from './s3/s3-versioning.js';
+import { sgRevokeOpenIngress } from './ec2/sg-revoke-open-ingress.js';
 
 /** Every remediation the bot can run; a new fix is one file plus one line here. */
 export const remediations: readonly Remediation[] = [
