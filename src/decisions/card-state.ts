@@ -1,5 +1,6 @@
 import type { Services } from '../app/services.js';
-import type { Person } from '../domain/person.js';
+import { autopilot, type Person } from '../domain/person.js';
+import { remediationById } from '../remediate/registry.js';
 import type { EvidenceEvent } from '../evidence/evidence-log.js';
 import type { TrackedFinding } from '../evidence/findings-repo.js';
 import type { CardState, ExceptionFacts } from '../slack/cards.js';
@@ -34,7 +35,14 @@ export function currentCardState(services: Services, tracked: TrackedFinding): C
     case 'fixed': {
       const verified = last('fix.verified');
       return verified
-        ? { kind: 'fixed', by: person(approval), at: at(approval), diff: diff ?? '', verification: text(verified.data['detail']) ?? 'verified' }
+        ? {
+            kind: 'fixed',
+            by: approval ? person(approval) : autopilot,
+            at: at(approval ?? verified),
+            diff: diff ?? '',
+            verification: text(verified.data['detail']) ?? 'verified',
+            undoable: tracked.triage.remediation ? remediationById(tracked.triage.remediation)?.undo !== undefined : false,
+          }
         : { kind: 'already_compliant', by: person(approval), at: at(approval), diff: diff ?? '' };
     }
     case 'fix_failed': {

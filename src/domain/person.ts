@@ -3,3 +3,6 @@ export interface Person {
   id: string;
   name: string | null;
 }
+
+/** Who "approved" an autopilot fix: the policy did, and the card says so. */
+export const autopilot: Person = { id: 'soc2-bot', name: 'autopilot' };

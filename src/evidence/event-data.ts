@@ -43,7 +43,7 @@ export interface EvidenceData {
   'fix.applied': { remediation: string; calls: ApiCall[]; result: 'ok' };
   'fix.verified': { step: 'verify'; ok: true; observed: State; detail: string };
   'fix.failed': {
-    step: 'plan' | 'apply' | 'verify';
+    step: 'plan' | 'apply' | 'verify' | 'undo';
     call?: ApiCall | null;
     error?: { name: string; message: string } | string;
     explanation?: string;
@@ -51,7 +51,8 @@ export interface EvidenceData {
     observed?: State;
     detail?: string;
   };
-  /** planned */
+  /** Actor asked to undo an applied fix. */
+  'decision.undo': { remediation: string; card: { channel: string; ts: string } };
   'fix.undone': { remediation: string; restored: State };
   'securityhub.updated': { region: string; input: Record<string, unknown> };
   'securityhub.update_failed': { region: string; input: Record<string, unknown>; error?: string; unprocessed?: unknown[] };

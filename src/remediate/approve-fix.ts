@@ -124,7 +124,7 @@ export async function runApprovedFix(
       return;
     }
     services.findings.transition(finding.id, ['fixing'], 'fixed');
-    await updateCard({ kind: 'fixed', by: user, at, diff: plan.diff, verification: verification.detail });
+    await updateCard({ kind: 'fixed', by: user, at, diff: plan.diff, verification: verification.detail, undoable: remediation.undo !== undefined });
     await reportToSecurityHub(
       services,
       finding,

@@ -1,11 +1,14 @@
 import type { Services } from '../app/services.js';
 import type { Finding } from '../domain/finding.js';
+import { autopilot } from '../domain/person.js';
 import { botActor } from '../evidence/evidence-log.js';
 import type { IngestOutcome, TrackedFinding } from '../evidence/findings-repo.js';
 import { explainAwsError } from '../remediate/explain-aws-error.js';
 import { defaultCatalogue } from '../remediate/catalogue.js';
 import { ManualOnlyError } from '../remediate/manual-only-error.js';
+import { runApprovedFix } from '../remediate/approve-fix.js';
 import { remediationById } from '../remediate/registry.js';
+import type { Remediation } from '../remediate/remediation.js';
 import { remediationOptions } from '../remediate/remediation-options.js';
 import { buildFindingCard, type CardState } from '../slack/cards.js';
 import { triage } from '../triage/triage.js';
@@ -46,10 +49,37 @@ async function openCardState(services: Services, tracked: TrackedFinding): Promi
   }
 }
 
+/**
+ * Autopilot: fix first, tell afterwards. The claim comes first so overlapping passes
+ * fix once; the card is posted before the fix so every step has a card to update.
+ */
+async function fixOnAutopilot(services: Services, tracked: TrackedFinding, remediation: Remediation): Promise<number> {
+  if (!services.findings.transition(tracked.finding.id, ['open'], 'fixing')) return 0;
+  const at = services.clock.now().toISOString();
+  const card = buildFindingCard(tracked, { kind: 'fixing', by: autopilot, at, diff: '' });
+  try {
+    const where = await services.slack.post(tracked.channel, card);
+    services.findings.setCard(tracked.finding.id, where.channel, where.ts);
+    services.evidence.append('card.posted', tracked.finding.id, botActor, { channel: where.channel, ts: where.ts, diff: null, planError: null });
+  } catch (error) {
+    // No card, no fix: a fix nobody is told about breaks "tell afterwards". Retried next run.
+    services.findings.transition(tracked.finding.id, ['fixing'], 'open');
+    services.log.error({ findingId: tracked.finding.id, err: error instanceof Error ? error.message : String(error) }, 'autopilot card could not be posted; fix postponed');
+    return 0;
+  }
+  await runApprovedFix(services, { kind: 'claimed', tracked: services.findings.get(tracked.finding.id) ?? tracked, remediation }, autopilot);
+  return 1;
+}
+
 /** Posts a card for every open finding that has none yet. Returns how many were posted. */
 export async function deliverCards(services: Services): Promise<number> {
   let posted = 0;
   for (const tracked of services.findings.awaitingCard()) {
+    const remediation = tracked.triage.mode === 'autopilot' && tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
+    if (remediation) {
+      posted += await fixOnAutopilot(services, tracked, remediation);
+      continue;
+    }
     const state = await openCardState(services, tracked);
     const card = buildFindingCard(tracked, state);
     try {

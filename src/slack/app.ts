@@ -7,6 +7,7 @@ import { registerApprove } from './actions/approve.js';
 import { registerEscalate } from './actions/escalate.js';
 import { registerException } from './actions/exception.js';
 import { registerMarkDone } from './actions/mark-done.js';
+import { registerUndo } from './actions/undo.js';
 import { boltLogger } from './bolt-logger.js';
 import { registerSoc2Command } from './commands/soc2.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
@@ -76,6 +77,7 @@ export function registerListeners(app: App, services: Services, background: Back
   registerExceptionSubmit(app, services, background);
   registerEscalate(app, services);
   registerMarkDone(app, services, background);
+  registerUndo(app, services, background);
   registerEscalationSubmit(app, services, background);
   registerSoc2Command(app, services, background, bot);
   registerAppHomeOpened(app, services, background);

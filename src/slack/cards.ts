@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { TrackedFinding } from '../evidence/findings-repo.js';
-import type { Person } from '../domain/person.js';
+import { autopilot, type Person } from '../domain/person.js';
 import type { ManualGuidance } from '../remediate/remediation.js';
 import type { Severity } from '../domain/triage.js';
 import { codeSpan, escapeMrkdwn, truncate } from './escape.js';
@@ -12,6 +12,7 @@ export const actionIds = {
   exception: 'soc2_exception',
   grantException: 'soc2_exception_grant',
   markDone: 'soc2_mark_done',
+  undo: 'soc2_undo',
   escalate: 'soc2_escalate',
 } as const;
 
@@ -23,7 +24,8 @@ export type CardState =
   | { kind: 'open'; diff: string | null; planError: string | null; manualOnly?: string | null; guidance?: ManualGuidance | null }
   | { kind: 'awaiting_second'; by: Person; at: string; diff: string | null }
   | { kind: 'fixing'; by: Person; at: string; diff: string }
-  | { kind: 'fixed'; by: Person; at: string; diff: string; verification: string }
+  | { kind: 'fixed'; by: Person; at: string; diff: string; verification: string; undoable: boolean }
+  | { kind: 'undone'; by: Person; at: string; diff: string | null }
   | { kind: 'already_compliant'; by: Person; at: string; diff: string }
   | { kind: 'fix_failed'; by: Person; at: string; diff: string | null; error: string }
   | { kind: 'exception_requested'; by: Person; at: string; diff: string | null; exception: ExceptionFacts; approver: string | null }
@@ -100,7 +102,11 @@ function outcome(state: CardState): string | null {
     case 'fixing':
       return `:hourglass_flowing_sand: Fix approved by ${mention(state.by)} ${slackDate(state.at)}; applying now.`;
     case 'fixed':
-      return `:white_check_mark: *Fixed.* Approved by ${mention(state.by)} ${slackDate(state.at)}. Verified: ${escapeMrkdwn(state.verification)}.`;
+      return state.by.id === autopilot.id
+        ? `:robot_face: *Fixed automatically* ${slackDate(state.at)} (autopilot: fix first, tell afterwards). Verified: ${escapeMrkdwn(state.verification)}.${state.undoable ? ' Undo restores the previous state.' : ''}`
+        : `:white_check_mark: *Fixed.* Approved by ${mention(state.by)} ${slackDate(state.at)}. Verified: ${escapeMrkdwn(state.verification)}.`;
+    case 'undone':
+      return `:leftwards_arrow_with_hook: *Undone* by ${mention(state.by)} ${slackDate(state.at)}: the previous state was restored and the finding is open again.`;
     case 'already_compliant':
       return `:white_check_mark: *Already compliant* when ${mention(state.by)} approved ${slackDate(state.at)}: nothing was changed.`;
     case 'fix_failed':
@@ -224,6 +230,14 @@ function buttonsFor(tracked: TrackedFinding, state: CardState): types.Button[] {
       return [button(actionIds.grantException, 'Grant exception', 'primary'), escalate];
     case 'excepted':
       return [escalate];
+    case 'fixed':
+      return state.undoable ? [button(actionIds.undo, 'Undo')] : [];
+    case 'undone':
+      return [
+        ...(tracked.triage.remediation ? [button(actionIds.approve, 'Approve fix', 'primary')] : []),
+        button(actionIds.exception, 'Exception'),
+        escalate,
+      ];
     default:
       return [];
   }

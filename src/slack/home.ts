@@ -11,6 +11,7 @@ import {
   expiringSection,
   findingName,
   isOverdue,
+  overdueCount,
   plural,
   section,
   stateNote,
@@ -19,7 +20,7 @@ import {
 
 type KnownBlock = types.KnownBlock;
 
-/** Slack's limit for a Home tab is 100 blocks; these caps keep the view at about 85. */
+/** Slack allows 100 blocks in a Home tab; with these caps the view has at most 81. */
 const maxPending = 30;
 const maxChannels = 40;
 
@@ -44,7 +45,7 @@ function pendingText(finding: OpenFinding, now: Date): string {
 
 function channelText(channel: string, findings: readonly OpenFinding[], now: Date): string {
   const count = (severity: OpenFinding['severity']) => findings.filter((finding) => finding.severity === severity).length;
-  const overdue = findings.filter((finding) => isOverdue(finding, now)).length;
+  const overdue = overdueCount(findings, now);
   const fixing = findings.filter((finding) => finding.status === 'fixing').length;
   return [
     `${channelRef(channel)}: *${findings.length} open*`,

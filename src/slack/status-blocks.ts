@@ -17,7 +17,7 @@ import { codeSpan, escapeMrkdwn, truncate } from './escape.js';
 type KnownBlock = types.KnownBlock;
 
 /** Exceptions ending this soon are called out in status answers and on the Home tab. */
-export const expiringSoonDays = 14;
+const expiringSoonDays = 14;
 
 /**
  * Slack refuses a message whose blocks add up to about 12,000 characters
@@ -66,6 +66,10 @@ export function isOverdue(finding: OpenFinding, now: Date): boolean {
   return finding.dueAt !== null && Date.parse(finding.dueAt) < now.getTime();
 }
 
+export function overdueCount(findings: readonly OpenFinding[], now: Date): number {
+  return findings.filter((finding) => isOverdue(finding, now)).length;
+}
+
 export function dueText(finding: OpenFinding, now: Date): string {
   if (finding.dueAt === null) return 'no deadline';
   const left = Date.parse(finding.dueAt) - now.getTime();
@@ -108,10 +112,10 @@ export function expiringSection(exceptions: readonly ActiveException[], now: Dat
   );
 }
 
-/** Lines under a title in one section, cut with "and N more" to stay within `maxChars`. */
-function listSection(title: string, lines: readonly string[], more: (hidden: number) => string, maxChars = listChars): KnownBlock {
+/** Lines under a title in one section, cut with "and N more" to stay within `listChars`. */
+function listSection(title: string, lines: readonly string[], more: (hidden: number) => string): KnownBlock {
   // Room kept for the "and N more" line.
-  const budget = Math.min(maxChars, limits.sectionText) - 120;
+  const budget = listChars - 120;
   let text = title;
   let shown = 0;
   for (const line of lines) {
@@ -129,7 +133,7 @@ function mttrText(mttr: Mttr): string {
 }
 
 export function summaryText(snapshot: StatusSnapshot, now: Date): string {
-  const overdue = snapshot.open.filter((finding) => isOverdue(finding, now)).length;
+  const overdue = overdueCount(snapshot.open, now);
   const expiring = expiringSoon(snapshot.exceptions, now).length;
   return [
     `*${snapshot.open.length} open*`,
@@ -164,7 +168,7 @@ export function statusReply(scope: StatusScope, snapshot: StatusSnapshot, now: D
   for (const severity of severities) {
     const group = snapshot.open.filter((finding) => finding.severity === severity);
     if (group.length === 0) continue;
-    const late = group.filter((finding) => isOverdue(finding, now)).length;
+    const late = overdueCount(group, now);
     blocks.push(
       listSection(
         `*${severityText[severity]}*: ${group.length} open${late ? `, ${late} overdue` : ''}`,
@@ -176,8 +180,10 @@ export function statusReply(scope: StatusScope, snapshot: StatusSnapshot, now: D
   const expiring = expiringSection(snapshot.exceptions, now);
   if (expiring) blocks.push(expiring);
   blocks.push(context(`As of ${slackDate(now.toISOString())} · \`/soc2 help\` lists the filters`));
-  const overdue = snapshot.open.filter((finding) => isOverdue(finding, now)).length;
-  return { text: `${plural(snapshot.open.length, 'open SOC 2 finding', 'open SOC 2 findings')}, ${overdue} overdue`, blocks };
+  return {
+    text: `${plural(snapshot.open.length, 'open SOC 2 finding', 'open SOC 2 findings')}, ${overdueCount(snapshot.open, now)} overdue`,
+    blocks,
+  };
 }
 
 /** `/soc2 exceptions`: every exception in force, soonest expiry first. */
@@ -196,7 +202,7 @@ export function exceptionsReply(exceptions: readonly ActiveException[], now: Dat
     shown += 1;
   }
   if (shown < exceptions.length) blocks.push(context(`…and ${exceptions.length - shown} more, expiring later.`));
-  return { text: `${plural(exceptions.length, 'active exception', 'active exceptions')}`, blocks };
+  return { text: plural(exceptions.length, 'active exception', 'active exceptions'), blocks };
 }
 
 function exceptionText(exception: ActiveException, now: Date): string {

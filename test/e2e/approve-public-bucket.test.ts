@@ -7,7 +7,7 @@ import { createLogger } from '../../src/app/logger.js';
 import { actionIds } from '../../src/slack/cards.js';
 import { buildControlFinding } from '../../src/sim/aws-account.js';
 import { startOfflineBot, type OfflineBot } from '../../src/sim/offline-bot.js';
-import { signSlackRequest } from '../../src/sim/signed-request.js';
+import { blockActionsBody, signSlackRequest } from '../../src/sim/signed-request.js';
 
 const account = '111111111111';
 const channel = 'C0PLATFORM01';
@@ -83,7 +83,10 @@ describe('a public bucket, from Security Hub to a fixed bucket', () => {
     const finalBlocks = JSON.stringify(updated.blocks);
     expect(finalBlocks).toContain('Fixed.');
     expect(finalBlocks).toContain(`<@${ana.id}>`);
-    expect(updated.blocks.some((b) => (b as { type: string }).type === 'actions')).toBe(false);
+    // Decision buttons are gone; only Undo remains (the fix is reversible).
+    expect(finalBlocks).not.toContain(actionIds.approve);
+    expect(finalBlocks).not.toContain(actionIds.exception);
+    expect(finalBlocks).toContain(actionIds.undo);
 
     const hub = offline.aws.finding(findingId)!;
     expect(hub.Workflow?.Status).toBe('RESOLVED');
@@ -145,22 +148,26 @@ describe('a public bucket, from Security Hub to a fixed bucket', () => {
     expect(offline.bot.services.findings.get(findingId)?.status).toBe('fix_failed');
   });
 
-  it('fixes once when two people click Approve at the same moment, and tells the second who acted', async () => {
+  it('fixes once for 20 identical concurrent clicks and a Slack retry, and tells the others who acted', async () => {
     const findingId = seedPublicBucket('customer-exports');
     const card = await scanAndGetCard(findingId);
-    const clicks = await Promise.all([
-      offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana }),
-      offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ben }),
-      offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana }),
-    ]);
+    const clicks = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        offline.click({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: i % 2 ? ben : ana }),
+      ),
+    );
+    // Slack retries a delivery it thinks failed, with X-Slack-Retry-Num: the same click again.
+    const body = blockActionsBody({ actionId: actionIds.approve, value: findingId, channel, messageTs: card.ts, user: ana });
+    const retry = await offline.post(body, { ...signSlackRequest(offline.signingSecret, body), 'x-slack-retry-num': '1', 'x-slack-retry-reason': 'http_timeout' });
     await offline.bot.background.idle();
-    expect(clicks.map((r) => r.status)).toEqual([200, 200, 200]);
+    expect(clicks.every((r) => r.status === 200)).toBe(true);
+    expect(retry.status).toBe(200);
     expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(1);
     expect(evidenceKinds(findingId).filter((k) => k === 'decision.approved')).toHaveLength(1);
-    expect(offline.slack.ephemerals).toHaveLength(2);
+    expect(offline.slack.ephemerals).toHaveLength(20);
     expect(offline.slack.ephemerals[0]?.text).toMatch(/approved it at/);
     // The refused clicks are evidence too.
-    expect(evidenceKinds(findingId).filter((k) => k === 'click.ignored')).toHaveLength(2);
+    expect(evidenceKinds(findingId).filter((k) => k === 'click.ignored')).toHaveLength(20);
   });
 
   it('re-plans instead of applying a stale diff when the bucket changed after the card was posted', async () => {

@@ -31,6 +31,7 @@ describe('finding card', () => {
       at: '2026-11-24T12:00:00.000Z',
       diff,
       verification: 'all four settings read back as true',
+      undoable: false,
     });
     expect(card.blocks.some((b) => b.type === 'actions')).toBe(false);
     expect(allText(card.blocks)).toContain('<@U0ANA>');
