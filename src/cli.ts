@@ -9,6 +9,8 @@ commands:
   triage [--json] [--routing FILE] PATH...
                                triage findings from files or folders and print one line per finding
   remediations [--json]        list every remediation: controls, mode, reversibility, IAM actions
+  digest --dry-run [--week 2026-W47] [--db PATH]
+                               print the weekly digest without posting it
   iam-policy                   print the bot's least-privilege IAM policy (generated from the remediations)
   help                         this text
 `;
@@ -30,6 +32,10 @@ export async function main(args: string[]): Promise<number> {
       return runTriageCommand(rest, io);
     case 'remediations':
       return runRemediationsCommand(rest, io);
+    case 'digest': {
+      const { runDigestCommand } = await import('./cli/digest-command.js');
+      return runDigestCommand(rest, io);
+    }
     case 'iam-policy':
       return runIamPolicyCommand(io);
     case 'help':

@@ -48,16 +48,22 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
   }
   await bot.start(env.PORT);
   log.info({ mode: env.SLACK_APP_TOKEN ? 'socket' : 'http', port: env.PORT, region: env.securityHubRegion }, 'soc2-bot started');
-  const schedule = startSchedule(bot, { pollSchedule: env.POLL_SCHEDULE });
+  const schedule = startSchedule(bot, {
+    pollSchedule: env.POLL_SCHEDULE,
+    digest: env.DIGEST_CHANNEL ? { channel: env.DIGEST_CHANNEL, schedule: env.DIGEST_SCHEDULE, timeZone: env.DIGEST_TIMEZONE } : null,
+    oncallUsergroup: env.ONCALL_USERGROUP ?? policy.escalation.oncallUsergroup ?? null,
+  });
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down: no new work, finishing in-flight fixes');
-      schedule.stop();
-      bot.stop().then(resolve, (error: unknown) => {
-        log.error({ err: String(error) }, 'shutdown failed');
-        resolve();
-      });
+      schedule
+        .stop()
+        .then(() => bot.stop())
+        .then(resolve, (error: unknown) => {
+          log.error({ err: String(error) }, 'shutdown failed');
+          resolve();
+        });
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));

@@ -1,27 +1,47 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { expireExceptions } from '../decisions/exception.js';
+import { runWeeklyDigest, type DigestConfig } from '../digest/digest-job.js';
+import { reminderSchedule, runSlaReminders } from '../digest/reminder-job.js';
 import type { Bot } from './bot.js';
 
 export interface ScheduleOptions {
   pollSchedule: string;
+  /** Null: no digest (no DIGEST_CHANNEL). */
+  digest: DigestConfig | null;
+  oncallUsergroup: string | null;
 }
 
-/** Every recurring job of the bot; each run is logged, a failure never stops the schedule. */
-export function startSchedule(bot: Bot, options: ScheduleOptions): { stop(): void } {
+/**
+ * Every recurring job of the bot; each run is logged, a failure never stops the schedule.
+ * Each also runs once at start, which is how a missed week or deadline is caught up.
+ */
+export function startSchedule(bot: Bot, options: ScheduleOptions): { stop(): Promise<void> } {
   const log = bot.services.log;
   const guarded = (name: string, job: () => Promise<unknown>) => () =>
     job().catch((error: unknown) => log.error({ job: name, err: error instanceof Error ? error.message : String(error) }, `${name} failed`));
-  const jobs: [string, string, () => Promise<unknown>][] = [
-    ['scan', options.pollSchedule, () => bot.scan()],
+  const digest = options.digest;
+  const jobs: { name: string; expression: string; timezone?: string; run: () => Promise<unknown> }[] = [
+    { name: 'scan', expression: options.pollSchedule, run: () => bot.scan() },
     // Exceptions end on whole UTC days; checking every 10 minutes re-opens them promptly.
-    ['exception-expiry', '*/10 * * * *', () => expireExceptions(bot.services)],
+    { name: 'exception-expiry', expression: '*/10 * * * *', run: () => expireExceptions(bot.services) },
+    { name: 'sla-reminders', expression: reminderSchedule, run: () => runSlaReminders(bot, { oncallUsergroup: options.oncallUsergroup }) },
+    ...(digest ? [{ name: 'weekly-digest', expression: digest.schedule, timezone: digest.timeZone, run: () => runWeeklyDigest(bot, digest) }] : []),
   ];
-  const tasks: ScheduledTask[] = jobs.map(([name, expression, job]) => cron.schedule(expression, guarded(name, job), { noOverlap: true, name }));
-  // Catch up at start: a bot that was down should not wait for the next tick.
-  for (const [name, , job] of jobs) void guarded(name, job)();
+  const running = new Set<Promise<unknown>>();
+  const track = (name: string, run: () => Promise<unknown>) => () => {
+    const promise = guarded(name, run)().finally(() => running.delete(promise));
+    running.add(promise);
+    return promise;
+  };
+  const tasks: ScheduledTask[] = jobs.map((job) =>
+    cron.schedule(job.expression, track(job.name, job.run), { noOverlap: true, name: job.name, ...(job.timezone ? { timezone: job.timezone } : {}) }),
+  );
+  for (const job of jobs) void track(job.name, job.run)();
   return {
-    stop() {
+    /** Stops the timers, then waits for runs in progress so the database is not closed under them. */
+    async stop() {
       for (const task of tasks) void task.stop();
+      await Promise.allSettled([...running]);
     },
   };
 }

@@ -1,5 +1,6 @@
 import cron from 'node-cron';
 import { z } from 'zod';
+import { isTimeZone } from '../digest/time.js';
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region such as us-east-1');
 
@@ -18,6 +19,10 @@ const envSchema = z
     SECURITYHUB_REGION: region.optional(),
     AWS_REGION: region.optional(),
     AWS_DEFAULT_REGION: region.optional(),
+    DIGEST_CHANNEL: z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'must be a Slack channel id such as C012ABCDEF').optional(),
+    DIGEST_SCHEDULE: z.string().min(1).default('0 9 * * 1'),
+    DIGEST_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
+    ONCALL_USERGROUP: z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id such as S012ABCDEF').optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 
@@ -46,8 +51,11 @@ export function loadEnv(source: NodeJS.ProcessEnv): Env {
   if (!SLACK_APP_TOKEN && !SLACK_SIGNING_SECRET) problems.push('SLACK_SIGNING_SECRET is required in HTTP mode (without SLACK_APP_TOKEN)');
   const securityHubRegion = SECURITYHUB_REGION ?? AWS_REGION ?? AWS_DEFAULT_REGION;
   if (!securityHubRegion) problems.push('SECURITYHUB_REGION is required (or AWS_REGION): the Region of your Security Hub');
-  if (POLL_SCHEDULE !== undefined && !cron.validate(POLL_SCHEDULE)) {
-    problems.push('POLL_SCHEDULE must be a cron expression such as "*/15 * * * *"');
+  for (const [name, value, example] of [
+    ['POLL_SCHEDULE', POLL_SCHEDULE, '*/15 * * * *'],
+    ['DIGEST_SCHEDULE', blankAsUnset['DIGEST_SCHEDULE'], '0 9 * * 1'],
+  ] as const) {
+    if (value !== undefined && !cron.validate(value)) problems.push(`${name} must be a cron expression such as "${example}"`);
   }
   if (!parsed.success || problems.length > 0 || !securityHubRegion) throw new ConfigError(problems);
   return { ...parsed.data, securityHubRegion };
