@@ -1,4 +1,4 @@
-import { App } from '@slack/bolt';
+import { App, HTTPReceiver } from '@slack/bolt';
 import type { BackgroundWork } from '../app/background-work.js';
 import type { Logger } from '../app/logger.js';
 import type { Services } from '../app/services.js';
@@ -9,6 +9,7 @@ import { registerException } from './actions/exception.js';
 import { registerMarkDone } from './actions/mark-done.js';
 import { registerUndo } from './actions/undo.js';
 import { boltLogger } from './bolt-logger.js';
+import { rejectFutureTimestamps } from './future-timestamp-guard.js';
 import { registerSoc2Command } from './commands/soc2.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
 import { registerEscalationSubmit } from './views/escalation-submit.js';
@@ -54,14 +55,9 @@ export function createSlackApp(options: SlackAppOptions): App {
     return new App({ token: options.botToken, appToken: options.appToken, socketMode: true, logger, clientOptions });
   }
   if (!options.signingSecret) throw new Error('HTTP mode needs a signing secret');
-  return new App({
-    token: options.botToken,
-    signingSecret: options.signingSecret,
-    logger,
-    clientOptions,
-    customRoutes,
-    endpoints: '/slack/events',
-  });
+  const receiver = new HTTPReceiver({ signingSecret: options.signingSecret, logger, customRoutes, endpoints: '/slack/events' });
+  rejectFutureTimestamps(receiver);
+  return new App({ token: options.botToken, receiver, logger, clientOptions });
 }
 
 /** What listeners may ask of the bot itself, which exists only once everything is wired. */

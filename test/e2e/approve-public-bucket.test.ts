@@ -205,7 +205,7 @@ describe('a public bucket, from Security Hub to a fixed bucket', () => {
     expect(offline.slack.ephemerals[0]?.text).toContain('does not belong');
   });
 
-  it('rejects forged and stale requests with 401 and records nothing', async () => {
+  it('rejects forged, stale, future-dated and unsigned requests with 401 and records nothing', async () => {
     const findingId = seedPublicBucket('customer-exports');
     const card = await scanAndGetCard(findingId);
     const before = evidenceKinds().length;
@@ -220,13 +220,15 @@ describe('a public bucket, from Security Hub to a fixed bucket', () => {
     const now = Math.floor(Date.now() / 1000);
     const forged = signSlackRequest('0'.repeat(32), body, now);
     const stale = signSlackRequest(offline.signingSecret, body, now - 6 * 60);
+    const future = signSlackRequest(offline.signingSecret, body, now + 6 * 60);
     const attempts = [
       await offline.post(body, { ...forged }),
       await offline.post(body, { ...stale }),
+      await offline.post(body, { ...future }),
       await offline.post(body, { 'content-type': 'application/x-www-form-urlencoded' }),
     ];
     await offline.bot.background.idle();
-    expect(attempts.map((r) => r.status)).toEqual([401, 401, 401]);
+    expect(attempts.map((r) => r.status)).toEqual([401, 401, 401, 401]);
     expect(evidenceKinds()).toHaveLength(before);
     expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
     expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toBeNull();
