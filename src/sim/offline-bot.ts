@@ -46,6 +46,7 @@ export interface OfflineBot {
   services: SimulatedServices;
   slack: SimulatedSlack;
   signingSecret: string;
+  botToken: string;
   /** Base URL of the bot's Slack endpoint on loopback. */
   url: string;
   /** POSTs a correctly signed button click to the real receiver; returns the HTTP status. */
@@ -106,6 +107,7 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
     services,
     slack,
     signingSecret,
+    botToken: token,
     url,
     click(click) {
       const body = blockActionsBody({ ...click, responseUrl: slack.responseUrlFor(click.channel, click.messageTs) });
