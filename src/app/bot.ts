@@ -9,6 +9,7 @@ import { PollCursors } from '../evidence/poll-cursors.js';
 import { StatusQuery } from '../evidence/status-query.js';
 import { scanSecurityHub, type ScanReport } from '../ingest/scan.js';
 import { createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
+import { recoverInterruptedFixes } from '../remediate/recover-interrupted.js';
 import type { RoutingConfig } from '../route/routing.js';
 import { createSlackApp, registerListeners, type SlackAppOptions } from '../slack/app.js';
 import { webApiMessenger } from '../slack/messenger.js';
@@ -97,6 +98,9 @@ export function createBot(options: BotOptions): Bot {
       return scanning;
     },
     async start(port) {
+      // Before taking clicks: settle any fix a crash left half-done, without applying it twice.
+      const recovered = await recoverInterruptedFixes(services);
+      if (recovered > 0) options.log.warn({ recovered }, 'fixes interrupted by the last shutdown were re-checked');
       const server = (await app.start(port)) as unknown;
       started = true;
       return isServer(server) ? server : null;

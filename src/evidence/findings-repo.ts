@@ -1,5 +1,6 @@
 import type { Finding } from '../domain/finding.js';
 import type { Triage } from '../domain/triage.js';
+import { dedupKey } from '../ingest/dedup-key.js';
 import type { Route } from '../route/routing.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
@@ -76,8 +77,24 @@ export class FindingsRepo {
   }
 
   /**
-   * Records a sighting. Dedup is by the source's finding id; a finding that had
-   * been fixed (or needed no action) and now needs action again counts as a recurrence.
+   * The finding as stored: a copy of a stored finding from another source (same dedup key,
+   * see dedup-key.ts, but another id) takes the stored finding's identity, so it is recorded,
+   * evidenced and carded as that one. A finding already stored under its own id stays itself.
+   */
+  canonical(finding: Finding): Finding {
+    const key = dedupKey(finding);
+    if (key === null || this.sql('SELECT 1 FROM findings WHERE id = ?').get(finding.id) !== undefined) return finding;
+    const stored = this
+      .sql("SELECT id, product_arn, json_extract(finding_json, '$.productName') AS product_name FROM findings WHERE dedup_key = ?")
+      .get(key) as { id: string; product_arn: string; product_name: string } | undefined;
+    return stored ? { ...finding, id: stored.id, productArn: stored.product_arn, productName: stored.product_name } : finding;
+  }
+
+  /**
+   * Records a sighting. Dedup is by the source's finding id (see canonical() for copies from
+   * other sources); a finding that had been fixed (or needed no action) and now needs action
+   * again counts as a recurrence. A copy no newer than the stored one changes nothing: sources
+   * and queues deliver out of order, and an older copy must not undo a newer one.
    */
   record(finding: Finding, triage: Triage, route: Route, now: Date): IngestOutcome {
     const existing = this
@@ -103,17 +120,21 @@ export class FindingsRepo {
       channel: route.channel,
       status: needsAction ? 'open' : 'no_action',
       finding_json: JSON.stringify(finding),
+      dedup_key: dedupKey(finding),
     };
     if (!existing) {
       this
         .sql(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id,
-          first_seen_at, last_seen_at, source_updated_at, severity, mode, remediation, due_at, tsc, reason, channel, status, finding_json)
+          first_seen_at, last_seen_at, source_updated_at, severity, mode, remediation, due_at, tsc, reason, channel, status, finding_json, dedup_key)
           VALUES (@id, @product_arn, @control, @account, @region, @resource_type, @resource_id,
-          @now, @now, @source_updated_at, @severity, @mode, @remediation, @due_at, @tsc, @reason, @channel, @status, @finding_json)`)
+          @now, @now, @source_updated_at, @severity, @mode, @remediation, @due_at, @tsc, @reason, @channel, @status, @finding_json,
+          -- A caller that skipped canonical() gets a second row rather than a constraint error.
+          CASE WHEN EXISTS (SELECT 1 FROM findings WHERE dedup_key = @dedup_key) THEN NULL ELSE @dedup_key END)`)
         .run(values);
       return 'new';
     }
-    if (existing.source_updated_at === finding.updatedAt) {
+    // Both are toISOString() output, so text order is time order.
+    if (finding.updatedAt <= existing.source_updated_at) {
       this.sql('UPDATE findings SET last_seen_at = ? WHERE id = ?').run(values.now, finding.id);
       return 'unchanged';
     }
@@ -125,6 +146,8 @@ export class FindingsRepo {
         mode = @mode, remediation = @remediation, due_at = @due_at, tsc = @tsc, reason = @reason, channel = @channel,
         finding_json = @finding_json, status = @status,
         recurrences = recurrences + @recurred,
+        dedup_key = CASE WHEN dedup_key IS NULL AND NOT EXISTS (SELECT 1 FROM findings WHERE dedup_key = @dedup_key)
+          THEN @dedup_key ELSE dedup_key END,
         card_channel = CASE WHEN @recurred = 1 THEN NULL ELSE card_channel END,
         card_ts = CASE WHEN @recurred = 1 THEN NULL ELSE card_ts END
         WHERE id = @id`)
@@ -143,6 +166,11 @@ export class FindingsRepo {
         .sql("SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL ORDER BY first_seen_at, id")
         .all() as FindingRow[]
     ).map(fromRow);
+  }
+
+  /** Findings in one status, oldest first (a restart looks for fixes it was in the middle of). */
+  inStatus(status: FindingStatus): TrackedFinding[] {
+    return (this.sql('SELECT * FROM findings WHERE status = ? ORDER BY first_seen_at, id').all(status) as FindingRow[]).map(fromRow);
   }
 
   /** Back to open with no card, so the next delivery posts a fresh one (an expired exception that still fails). */

@@ -1,0 +1,43 @@
+import type { Services } from '../app/services.js';
+import { botActor } from '../evidence/evidence-log.js';
+import { currentCardState } from '../decisions/card-state.js';
+import { updateFindingCard } from './approve-fix.js';
+import { explainAwsError } from './explain-aws-error.js';
+import { remediationById } from './registry.js';
+import { remediationOptions } from './remediation-options.js';
+
+/**
+ * After a crash, a finding left in `fixing` may or may not have been changed. It is
+ * never applied again blindly: the live state is read, and the fix is recorded as
+ * verified when the control now holds, or as failed (open again) when it does not.
+ */
+export async function recoverInterruptedFixes(services: Services): Promise<number> {
+  const interrupted = services.findings.inStatus('fixing');
+  for (const tracked of interrupted) {
+    const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
+    let outcome: { fixed: boolean; detail: string };
+    try {
+      if (!remediation) throw new Error(`remediation ${tracked.triage.remediation ?? '(none)'} is not known`);
+      const plan = await remediation.plan(tracked.finding, services.aws, remediationOptions(services, remediation.id));
+      outcome = plan.alreadyCompliant
+        ? { fixed: true, detail: 'the interrupted fix had taken effect: the resource meets the control (checked after a restart)' }
+        : { fixed: false, detail: 'a restart interrupted the fix before it took effect; nothing was applied again. Approve again to retry.' };
+    } catch (error) {
+      outcome = { fixed: false, detail: `a restart interrupted the fix and the state could not be read: ${explainAwsError(error, null, remediation?.permissions ?? [])}` };
+    }
+    const moved = services.atomically(() => {
+      if (!services.findings.transition(tracked.finding.id, ['fixing'], outcome.fixed ? 'fixed' : 'fix_failed')) return false;
+      if (outcome.fixed) {
+        services.evidence.append('fix.verified', tracked.finding.id, botActor, { step: 'verify', ok: true, observed: {}, detail: outcome.detail });
+      } else {
+        services.evidence.append('fix.failed', tracked.finding.id, botActor, { step: 'apply', explanation: outcome.detail });
+      }
+      return true;
+    });
+    if (!moved) continue;
+    const now = services.findings.get(tracked.finding.id);
+    if (now) await updateFindingCard(services, now, currentCardState(services, now));
+    services.log.warn({ findingId: tracked.finding.id, fixed: outcome.fixed }, 'recovered a fix interrupted by a restart');
+  }
+  return interrupted.length;
+}
