@@ -20,7 +20,9 @@ import type { Services } from './services.js';
 export interface BotOptions {
   databasePath: string;
   migrationsDir?: string;
-  slack: Omit<SlackAppOptions, 'log' | 'health'>;
+  slack: Omit<SlackAppOptions, 'log' | 'probes'>;
+  /** `/readyz` fails when the last successful scan is older than this (default: 1 hour). */
+  maxScanAgeMs?: number;
   routing: RoutingConfig;
   policy?: Policy;
   securityHubRegion: string;
@@ -53,10 +55,21 @@ export function createBot(options: BotOptions): Bot {
     options.log.error({ err: error instanceof Error ? error.stack : String(error) }, 'background work failed'),
   );
   let lastScan: { at: string; ok: boolean } | null = null;
+  let lastSuccessfulScanAt: string | null = null;
   const app = createSlackApp({
     ...options.slack,
     log: options.log,
-    health: () => ({ ok: db.open, detail: { database: db.open ? 'open' : 'closed', lastScan } }),
+    probes: {
+      // Process up: answers as long as the event loop does.
+      '/healthz': () => ({ ok: true, detail: {} }),
+      // Ready: the database takes writes and a scan succeeded recently.
+      '/readyz': () => {
+        const writable = databaseWritable(db);
+        const maxAge = options.maxScanAgeMs ?? 60 * 60_000;
+        const scanFresh = lastSuccessfulScanAt !== null && clock.now().getTime() - Date.parse(lastSuccessfulScanAt) <= maxAge;
+        return { ok: writable && scanFresh, detail: { database: writable ? 'writable' : 'not writable', lastScan, lastSuccessfulScanAt } };
+      },
+    },
   });
   const services: Services = {
     clock,
@@ -85,6 +98,7 @@ export function createBot(options: BotOptions): Bot {
         .then(
           (report) => {
             lastScan = { at: clock.now().toISOString(), ok: true };
+            lastSuccessfulScanAt = lastScan.at;
             return report;
           },
           (error: unknown) => {
@@ -115,6 +129,17 @@ export function createBot(options: BotOptions): Bot {
   };
   registerListeners(app, services, background, { scan: () => bot.scan(), scanInProgress: () => scanning !== null });
   return bot;
+}
+
+function databaseWritable(db: Db): boolean {
+  if (!db.open) return false;
+  try {
+    // Taking the write lock and letting go proves writes would succeed, without writing.
+    db.exec('BEGIN IMMEDIATE; ROLLBACK;');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isServer(value: unknown): value is Server {

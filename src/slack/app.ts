@@ -26,8 +26,8 @@ export interface SlackAppOptions {
   log: Logger;
   /** Retries of the Web API client; tests use 0 so an unanswered call fails fast. */
   retries?: number;
-  /** Health answer for `/healthz`. */
-  health?: () => { ok: boolean; detail: Record<string, unknown> };
+  /** Probes served next to `/slack/events` in HTTP mode: path -> check (e.g. `/healthz`, `/readyz`). */
+  probes?: Record<string, () => { ok: boolean; detail: Record<string, unknown> }>;
 }
 
 /** Builds the Bolt app. Listeners stay thin; the work happens in the core modules they call. */
@@ -37,20 +37,15 @@ export function createSlackApp(options: SlackAppOptions): App {
     ...(options.apiUrl ? { slackApiUrl: options.apiUrl } : {}),
     ...(options.retries !== undefined ? { retryConfig: { retries: options.retries }, rejectRateLimitedCalls: true } : {}),
   };
-  const health = options.health;
-  const customRoutes = health
-    ? [
-        {
-          path: '/healthz',
-          method: ['GET'],
-          handler: (_req: unknown, res: import('node:http').ServerResponse) => {
-            const { ok, detail } = health();
-            res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-            res.end(JSON.stringify({ ok, ...detail }));
-          },
-        },
-      ]
-    : [];
+  const customRoutes = Object.entries(options.probes ?? {}).map(([path, check]) => ({
+    path,
+    method: ['GET'],
+    handler: (_req: unknown, res: import('node:http').ServerResponse) => {
+      const { ok, detail } = check();
+      res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ ok, ...detail }));
+    },
+  }));
   if (options.appToken) {
     return new App({ token: options.botToken, appToken: options.appToken, socketMode: true, logger, clientOptions });
   }
