@@ -2,16 +2,18 @@ import { App, HTTPReceiver } from '@slack/bolt';
 import type { BackgroundWork } from '../app/background-work.js';
 import type { Logger } from '../app/logger.js';
 import type { Services } from '../app/services.js';
+import { markDone } from '../decisions/recheck.js';
+import { undoFix } from '../decisions/undo.js';
 import type { ScanReport } from '../ingest/scan.js';
 import { registerApprove } from './actions/approve.js';
+import { registerDecisionButton } from './actions/decision-button.js';
 import { registerEscalate } from './actions/escalate.js';
 import { registerException } from './actions/exception.js';
-import { registerMarkDone } from './actions/mark-done.js';
-import { registerUndo } from './actions/undo.js';
 import { boltLogger } from './bolt-logger.js';
-import { rejectFutureTimestamps } from './future-timestamp-guard.js';
+import { actionIds } from './cards.js';
 import { registerSoc2Command } from './commands/soc2.js';
 import { registerAppHomeOpened } from './events/app-home-opened.js';
+import { rejectFutureTimestamps } from './future-timestamp-guard.js';
 import { registerEscalationSubmit } from './views/escalation-submit.js';
 import { registerExceptionSubmit } from './views/exception-submit.js';
 
@@ -67,8 +69,9 @@ export function registerListeners(app: App, services: Services, background: Back
   registerException(app, services, background);
   registerExceptionSubmit(app, services, background);
   registerEscalate(app, services);
-  registerMarkDone(app, services, background);
-  registerUndo(app, services, background);
+  // Mark done re-checks a person's manual fix; Undo restores an applied fix's before state.
+  registerDecisionButton(app, services, background, actionIds.markDone, markDone);
+  registerDecisionButton(app, services, background, actionIds.undo, undoFix);
   registerEscalationSubmit(app, services, background);
   registerSoc2Command(app, services, background, bot);
   registerAppHomeOpened(app, services, background);

@@ -3,8 +3,8 @@ import type { BackgroundWork } from '../../app/background-work.js';
 import type { Services } from '../../app/services.js';
 import { grantRequestedException } from '../../decisions/exception.js';
 import { actionIds } from '../cards.js';
-import { parseButtonClick } from '../interaction.js';
 import { buildExceptionModal } from '../modals/exception-modal.js';
+import { registerDecisionButton } from './decision-button.js';
 import { registerModalButton } from './open-modal.js';
 
 /** Exception opens the request modal; Grant exception decides a waiting request. */
@@ -12,13 +12,5 @@ export function registerException(app: App, services: Services, background: Back
   registerModalButton(app, services, actionIds.exception, (ref, tracked) =>
     buildExceptionModal(ref, tracked.finding.title, tracked.triage.severity, services.policy, services.clock.now()),
   );
-  app.action(actionIds.grantException, async ({ ack, body }) => {
-    await ack();
-    const click = parseButtonClick(body);
-    if ('error' in click) return;
-    background.run(async () => {
-      const reply = await grantRequestedException(services, { findingId: click.value, channel: click.channel, messageTs: click.messageTs, user: click.user });
-      await services.slack.ephemeral(click.channel, click.user.id, reply.told);
-    });
-  });
+  registerDecisionButton(app, services, background, actionIds.grantException, grantRequestedException);
 }
