@@ -1,4 +1,5 @@
 import { runIamPolicyCommand, runRemediationsCommand } from './cli/remediations-command.js';
+import { runPolicyCommand } from './cli/policy-command.js';
 import { runTriageCommand } from './cli/triage-command.js';
 
 const usage = `usage: soc2-bot <command> [options]
@@ -6,8 +7,9 @@ const usage = `usage: soc2-bot <command> [options]
 commands:
   start                        run the bot (configured from the environment; see README)
   demo                         run the whole loop offline: simulated AWS account, stand-in Slack
-  triage [--json] [--routing FILE] PATH...
+  triage [--json] [--explain] [--policy FILE] PATH...
                                triage findings from files or folders and print one line per finding
+  policy check FILE            validate a policy file (rules, teams, accounts, approvals)
   remediations [--json]        list every remediation: controls, mode, reversibility, IAM actions
   digest --dry-run [--week 2026-W47] [--db PATH]
                                print the weekly digest without posting it
@@ -30,6 +32,8 @@ export async function main(args: string[]): Promise<number> {
     }
     case 'triage':
       return runTriageCommand(rest, io);
+    case 'policy':
+      return runPolicyCommand(rest, io);
     case 'remediations':
       return runRemediationsCommand(rest, io);
     case 'digest': {

@@ -3,9 +3,9 @@ import { createLogger } from './app/logger.js';
 import { startSchedule } from './app/schedule.js';
 import { ConfigError, loadEnv, type Env } from './config/env.js';
 import { defaultPolicy, loadPolicyFile, PolicyFileError, type Policy } from './config/policy.js';
-import { loadRoutingFile, RoutingFileError } from './config/routing-file.js';
+import { approvalsConfigured } from './decisions/approvers.js';
 import { MigrationError } from './evidence/database.js';
-import { defaultRouting, type RoutingConfig } from './route/routing.js';
+import { routingFromPolicy } from './route/routing.js';
 
 const exConfig = 78;
 const exSoftware = 70;
@@ -13,20 +13,17 @@ const exSoftware = 70;
 /** `soc2-bot start`: the long-running bot, configured from the environment. Returns the exit status. */
 export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> {
   let env: Env;
-  let routing: RoutingConfig;
   let policy: Policy;
   try {
     env = loadEnv(environment);
-    routing = env.ROUTING_FILE ? loadRoutingFile(env.ROUTING_FILE) : defaultRouting;
     policy = env.POLICY_FILE ? loadPolicyFile(env.POLICY_FILE) : defaultPolicy;
   } catch (error) {
     if (error instanceof ConfigError) return fail(error.message, exConfig);
-    if (error instanceof RoutingFileError) return fail(`soc2-bot cannot start: routing file ${error.message}`, exConfig);
     if (error instanceof PolicyFileError) return fail(`soc2-bot cannot start: policy file ${error.message}`, exConfig);
     throw error;
   }
   const log = createLogger(env.LOG_LEVEL);
-  if (!policy.approvals) log.warn('no approvals in the policy: anyone who can see a card may approve its fix (set POLICY_FILE)');
+  if (!approvalsConfigured(policy)) log.warn('no approvals in the policy: anyone who can see a card may approve its fix (set POLICY_FILE)');
   let bot: Bot;
   try {
     bot = createBot({
@@ -37,7 +34,7 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
         ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
         ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
       },
-      routing,
+      routing: routingFromPolicy(policy),
       policy,
       securityHubRegion: env.securityHubRegion,
       log,

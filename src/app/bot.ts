@@ -11,6 +11,7 @@ import { scanSecurityHub, type ScanReport } from '../ingest/scan.js';
 import { createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
 import { recoverInterruptedFixes } from '../remediate/recover-interrupted.js';
 import type { RoutingConfig } from '../route/routing.js';
+import { createTagLookup } from '../route/tag-lookup.js';
 import { createSlackApp, registerListeners, type SlackAppOptions } from '../slack/app.js';
 import { webApiMessenger } from '../slack/messenger.js';
 import { BackgroundWork } from './background-work.js';
@@ -80,6 +81,7 @@ export function createBot(options: BotOptions): Bot {
     aws,
     slack: webApiMessenger(app.client, () => clock.now().getTime()),
     routing: options.routing,
+    tagLookup: createTagLookup({ aws, clock, log: options.log }),
     policy: options.policy ?? defaultPolicy,
     securityHubRegion: options.securityHubRegion,
     atomically: (work) => db.transaction(work).immediate(),

@@ -5,6 +5,7 @@ import type { FindingsRepo } from '../evidence/findings-repo.js';
 import type { StatusQuery } from '../evidence/status-query.js';
 import type { AwsClients } from '../remediate/aws-clients.js';
 import type { RoutingConfig } from '../route/routing.js';
+import type { TagLookup } from '../route/tag-lookup.js';
 import type { SlackMessenger } from '../slack/messenger.js';
 import type { Logger } from './logger.js';
 
@@ -19,6 +20,8 @@ export interface Services {
   aws: AwsClients;
   slack: SlackMessenger;
   routing: RoutingConfig;
+  /** Fills in resource tags a finding arrived without, so owner tags can route it. */
+  tagLookup: TagLookup;
   /** Who may approve, four-eyes, exception limits, escalation. */
   policy: Policy;
   /** Runs `work` as one SQLite transaction: a state change and its evidence commit together or not at all. */

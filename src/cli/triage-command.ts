@@ -1,10 +1,11 @@
 import { readFile as readFileFromDisk } from 'node:fs/promises';
-import { loadRoutingFile, RoutingFileError } from '../config/routing-file.js';
+import { defaultPolicy, loadPolicyFile, type Policy, PolicyFileError } from '../config/policy.js';
 import type { Finding } from '../domain/finding.js';
 import type { Triage } from '../domain/triage.js';
 import { FindingParseError, parseFindingsText } from '../ingest/normalize.js';
 import { safeText } from '../ingest/safe-text.js';
-import { defaultRouting, type Route, type RoutingConfig, resolveRoute } from '../route/routing.js';
+import { type Route, resolveRoute, routingFromPolicy } from '../route/routing.js';
+import { explainFinding, renderExplanation } from '../triage/explain.js';
 import { triage } from '../triage/triage.js';
 import { findInputFiles, maxFileBytes } from './input-files.js';
 import { formatTable } from './text-table.js';
@@ -16,16 +17,17 @@ export interface TriageCommandIo {
   readFile?: (path: string) => Promise<string>;
 }
 
-export const triageUsage = `usage: soc2-bot triage [--json] [--routing FILE] PATH...
+export const triageUsage = `usage: soc2-bot triage [--json] [--explain] [--policy FILE] PATH...
 
 Triage Security Hub findings (ASFF finding, array, GetFindings output or EventBridge event)
 and native GuardDuty events. A PATH is a JSON file or a folder searched recursively for *.json.
 
-  --json          one JSON object per finding per line (default: an aligned table)
-  --routing FILE  routing config (YAML or JSON) that picks each finding's Slack channel
-  -h, --help      show this text
+  --json         one JSON object per finding per line (default: an aligned table)
+  --explain      for each finding, the rules that matched, what each set and which won
+  --policy FILE  policy file (rules, teams, accounts) to triage and route with, as POLICY_FILE
+  -h, --help     show this text
 
-Exit status: 0 every file was read, 2 a path, file or routing file was unusable, 64 usage error.`;
+Exit status: 0 every file was read, 2 a path, file or policy file was unusable, 64 usage error.`;
 
 const command = 'soc2-bot triage';
 const exitOk = 0;
@@ -34,7 +36,8 @@ const exitUsage = 64; // EX_USAGE from sysexits.h
 
 interface Options {
   json: boolean;
-  routingFile: string | null;
+  explain: boolean;
+  policyFile: string | null;
   paths: string[];
 }
 
@@ -51,16 +54,17 @@ export async function runTriageCommand(args: string[], io: TriageCommandIo): Pro
     return exitUsage;
   }
 
-  let routing: RoutingConfig = defaultRouting;
-  if (options.routingFile !== null) {
+  let policy: Policy = defaultPolicy;
+  if (options.policyFile !== null) {
     try {
-      routing = loadRoutingFile(options.routingFile);
+      policy = loadPolicyFile(options.policyFile);
     } catch (error) {
-      if (!(error instanceof RoutingFileError)) throw error;
-      io.err(`${command}: routing file ${safeText(error.message, 500)}`);
+      if (!(error instanceof PolicyFileError)) throw error;
+      for (const problem of error.problems) io.err(`${command}: policy file ${safeText(error.file, 300)}: ${safeText(problem, 500)}`);
       return exitBadInput;
     }
   }
+  const routing = routingFromPolicy(policy);
 
   const readFile = io.readFile ?? ((path: string) => readFileFromDisk(path, 'utf8'));
   const rows: Row[] = [];
@@ -76,7 +80,13 @@ export async function runTriageCommand(args: string[], io: TriageCommandIo): Pro
     for (const file of found.files) {
       const findings = await readFindings(file, readFile, report);
       for (const finding of findings) {
-        const row = { file, finding, triage: triage(finding), route: resolveRoute(finding, routing) };
+        if (options.explain) {
+          const explanation = explainFinding(finding, policy.rules, routing);
+          if (options.json) io.out(JSON.stringify({ ...jsonRecord({ file, finding, ...explanation }), explain: { matched: explanation.matched, outcome: explanation.outcome } }));
+          else for (const line of [...renderExplanation(finding, explanation), '']) io.out(line);
+          continue;
+        }
+        const row = { file, finding, triage: triage(finding, policy.rules), route: resolveRoute(finding, routing) };
         if (options.json) io.out(JSON.stringify(jsonRecord(row)));
         else rows.push(row);
       }
@@ -162,7 +172,7 @@ function textTable(rows: readonly Row[]): string[] {
 }
 
 function parseArgs(args: readonly string[]): Options | 'help' | string {
-  const options: Options = { json: false, routingFile: null, paths: [] };
+  const options: Options = { json: false, explain: false, policyFile: null, paths: [] };
   let onlyPaths = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
@@ -172,11 +182,12 @@ function parseArgs(args: readonly string[]): Options | 'help' | string {
     } else if (arg === '--') onlyPaths = true;
     else if (arg === '-h' || arg === '--help') return 'help';
     else if (arg === '--json') options.json = true;
-    else if (arg === '--routing' || arg.startsWith('--routing=')) {
-      const value = arg === '--routing' ? args[++i] : arg.slice('--routing='.length);
-      if (value === undefined || value === '') return '--routing needs a FILE';
-      if (options.routingFile !== null) return '--routing given more than once';
-      options.routingFile = value;
+    else if (arg === '--explain') options.explain = true;
+    else if (arg === '--policy' || arg.startsWith('--policy=')) {
+      const value = arg === '--policy' ? args[++i] : arg.slice('--policy='.length);
+      if (value === undefined || value === '') return '--policy needs a FILE';
+      if (options.policyFile !== null) return '--policy given more than once';
+      options.policyFile = value;
     } else return `unknown option ${safeText(arg, 60)}`;
   }
   if (options.paths.length === 0) return 'no PATH given';

@@ -13,7 +13,10 @@ const envSchema = z
     SLACK_API_URL: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).optional(),
     PORT: z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(0).max(65535).default(3000),
     DATABASE_PATH: z.string().min(1).default('./data/soc2-bot.sqlite'),
-    ROUTING_FILE: z.string().min(1).optional(),
+    // Routing moved into the policy file; refusing the old variable beats silently ignoring it.
+    ROUTING_FILE: z
+      .undefined({ error: 'is no longer read: move its fallbackChannel, tagKeys, owners (as teams.<team>.channel) and accounts into POLICY_FILE (see config/policy.example.yml)' })
+      .optional(),
     POLICY_FILE: z.string().min(1).optional(),
     POLL_SCHEDULE: z.string().min(1).default('*/15 * * * *'),
     SECURITYHUB_REGION: region.optional(),

@@ -2,53 +2,85 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import type { Severity } from '../domain/triage.js';
+import { defaultRules, type PolicyRule } from '../triage/rules.js';
+import { formatPath } from '../ingest/safe-text.js';
+import { accountId, channelId, policyRuleSchema, teamName } from './policy-rules.js';
+import { lineAt } from './yaml-location.js';
 
 const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id such as U012ABCDEF');
 const userGroup = z.string().regex(/^S[A-Z0-9]{2,}$/, 'expected a Slack user group id such as S012ABCDEF');
-const channel = z.string().regex(/^[CG][A-Z0-9]{2,}$/, 'expected a Slack channel id such as C012ABCDEF');
 const approverSet = z.strictObject({ usergroup: userGroup.optional(), users: z.array(slackUser).default([]) });
 const actionableSeverity = z.enum(['sev1', 'sev2', 'sev3']);
 
-/** Who may decide what, and the limits on exceptions and escalation. */
-const policySchema = z.strictObject({
-  approvals: z
-    .strictObject({
-      /** May approve anything. */
-      security: approverSet.optional(),
-      /** Owner (resource tag value, as in routing) -> who may approve that team's findings. */
-      teams: z.record(z.string().min(1), approverSet).default({}),
-      /** Findings that need two different approvers before a fix runs. */
-      fourEyes: z
-        .strictObject({
-          severities: z.array(actionableSeverity).default([]),
-          accounts: z.array(z.string().regex(/^\d{12}$/, 'expected a 12-digit AWS account id (quote it in YAML)')).default([]),
-        })
-        .default({ severities: [], accounts: [] }),
-    })
-    .optional(),
-  exceptions: z
-    .strictObject({
-      /** Longest exception allowed per severity, in days. */
-      maxDays: z
-        .strictObject({ sev1: z.number().int().min(1), sev2: z.number().int().min(1), sev3: z.number().int().min(1) })
-        .default({ sev1: 7, sev2: 30, sev3: 90 }),
-      /** The person who requests an exception may not grant it. */
-      separationOfDuties: z.boolean().default(false),
-    })
-    .default({ maxDays: { sev1: 7, sev2: 30, sev3: 90 }, separationOfDuties: false }),
-  escalation: z
-    .strictObject({ channel: channel.optional(), oncallUsergroup: userGroup.optional() })
-    .default({}),
-  /** Options per remediation id (a KMS key, a log bucket, replacement CIDRs); each remediation validates its own. */
-  remediationOptions: z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected a remediation id'), z.record(z.string(), z.unknown())).default({}),
-});
+const team = z.strictObject({ channel: channelId, approvers: approverSet.optional() });
+const account = z
+  .strictObject({ team: teamName.optional(), channel: channelId.optional() })
+  .refine((entry) => entry.team !== undefined || entry.channel !== undefined, { message: 'expected a team, a channel or both' });
 
-export type Policy = z.output<typeof policySchema>;
+/** Triage rules, ownership and routing, who may decide what, and the limits on exceptions and escalation. */
+const policySchema = z
+  .strictObject({
+    /** The user's rules, after the shipped ones: a later match overrides an earlier one field by field. */
+    rules: z.array(policyRuleSchema).default([]),
+    /** Team -> its channel and who may approve its fixes. */
+    teams: z.record(teamName, team).default({}),
+    /** Account -> owning team (and its channel) or a channel of its own, when no tag names a team. */
+    accounts: z.record(accountId, account).default({}),
+    /** Unowned findings go here. */
+    fallbackChannel: channelId.default('#soc2-findings'),
+    /** Resource tags read for the owner, first match wins. */
+    tagKeys: z.array(z.string().min(1, 'empty tag key').max(128)).max(50, 'more than 50 tag keys').default(['owner', 'team', 'Owner', 'Team']),
+    approvals: z
+      .strictObject({
+        /** May approve anything. */
+        security: approverSet.optional(),
+        /** Findings that need two different approvers before a fix runs. */
+        fourEyes: z
+          .strictObject({ severities: z.array(actionableSeverity).default([]), accounts: z.array(accountId).default([]) })
+          .default({ severities: [], accounts: [] }),
+      })
+      .optional(),
+    exceptions: z
+      .strictObject({
+        /** Longest exception allowed per severity, in days. */
+        maxDays: z
+          .strictObject({ sev1: z.number().int().min(1), sev2: z.number().int().min(1), sev3: z.number().int().min(1) })
+          .default({ sev1: 7, sev2: 30, sev3: 90 }),
+        /** The person who requests an exception may not grant it. */
+        separationOfDuties: z.boolean().default(false),
+      })
+      .default({ maxDays: { sev1: 7, sev2: 30, sev3: 90 }, separationOfDuties: false }),
+    escalation: z.strictObject({ channel: channelId.optional(), oncallUsergroup: userGroup.optional() }).default({}),
+    /** Options per remediation id (a KMS key, a log bucket, replacement CIDRs); each remediation validates its own. */
+    remediationOptions: z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected a remediation id'), z.record(z.string(), z.unknown())).default({}),
+  })
+  .superRefine((policy, context) => {
+    const teams = Object.keys(policy.teams);
+    const noTeam = (name: string) => `no team "${name}" under teams (${teams.length > 0 ? `expected one of ${teams.join(', ')}` : 'none defined'})`;
+    const named = new Map<string, number>();
+    policy.rules.forEach((rule, index) => {
+      if (rule.owner !== undefined && !Object.hasOwn(policy.teams, rule.owner)) {
+        context.addIssue({ code: 'custom', path: ['rules', index, 'owner'], message: noTeam(rule.owner) });
+      }
+      const first = named.get(rule.name);
+      if (first !== undefined) context.addIssue({ code: 'custom', path: ['rules', index, 'name'], message: `"${rule.name}" is already the name of rules.${first}` });
+      else named.set(rule.name, index);
+    });
+    for (const [id, entry] of Object.entries(policy.accounts)) {
+      if (entry.team !== undefined && !Object.hasOwn(policy.teams, entry.team)) {
+        context.addIssue({ code: 'custom', path: ['accounts', id, 'team'], message: noTeam(entry.team) });
+      }
+    }
+  });
+
+type PolicyFile = z.output<typeof policySchema>;
+/** The validated policy; `rules` holds the shipped rules followed by the file's own. */
+export type Policy = Omit<PolicyFile, 'rules'> & { rules: readonly PolicyRule[] };
 export type ApproverSet = z.output<typeof approverSet>;
 export type ActionableSeverity = Exclude<Severity, 'none'>;
 
-/** Without a policy file: anyone in the channel may approve, no four-eyes, default exception limits. */
-export const defaultPolicy: Policy = policySchema.parse({});
+/** Without a policy file: the shipped rules, anyone in the channel may approve, default exception limits. */
+export const defaultPolicy: Policy = { ...policySchema.parse({}), rules: defaultRules };
 
 export class PolicyFileError extends Error {
   override readonly name = 'PolicyFileError';
@@ -70,7 +102,7 @@ export function loadPolicyFile(file: string): Policy {
 
 export function parsePolicy(text: string, file = 'policy'): Policy {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new PolicyFileError(
       file,
@@ -78,22 +110,27 @@ export function parsePolicy(text: string, file = 'policy'): Policy {
     );
   }
   const parsed = policySchema.safeParse(doc.toJS() ?? {});
-  if (parsed.success) return parsed.data;
-  throw new PolicyFileError(
-    file,
-    parsed.error.issues.map((issue) => {
-      // Point at the deepest node that exists: a missing key's parent, else the document.
-      let path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-      let node = doc.getIn(path, true);
-      while (!node && path.length > 0) {
-        path = path.slice(0, -1);
-        node = doc.getIn(path, true);
-      }
-      const range = node && typeof node === 'object' && 'range' in node ? (node.range as [number, number, number] | undefined) : undefined;
-      const where = range ? `line ${lineCounter.linePos(range[0]).line}` : 'top level';
-      const field = issue.path.join('.') || '(document)';
-      const what = issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')}` : issue.message;
-      return `${where}: ${field}: ${what}`;
-    }),
-  );
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => describeIssue(issue, doc, lineCounter));
+    throw new PolicyFileError(file, problems.sort((a, b) => a.line - b.line).map((p) => p.text));
+  }
+  const rules = parsed.data.rules.map((rule, index): PolicyRule => ({ ...rule, origin: `${file} line ${lineAt(doc, lineCounter, ['rules', index]) ?? '?'}` }));
+  return { ...parsed.data, rules: [...defaultRules, ...rules] };
+}
+
+/** "line N: field.path: what was expected", pointing at the key for key problems. */
+function describeIssue(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocument>, lineCounter: LineCounter): { line: number; text: string } {
+  const field = formatPath(issue.path);
+  let line: number | null;
+  let what: string;
+  if (issue.code === 'unrecognized_keys') {
+    line = lineAt(doc, lineCounter, [...issue.path, issue.keys[0] ?? ''], 'key');
+    const hint = issue.path.join('.') === 'approvals' && issue.keys.includes('teams') ? ' (team approvers moved to teams.<team>.approvers)' : '';
+    what = `unknown key ${issue.keys.join(', ')}${hint}`;
+  } else {
+    line = lineAt(doc, lineCounter, issue.path, issue.code === 'invalid_key' ? 'key' : 'value');
+    // A bad record key (an account id) carries its reason in a nested issue.
+    what = (issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message).replace(/^Invalid input: /, '');
+  }
+  return { line: line ?? 0, text: `${line === null ? 'top level' : `line ${line}`}: ${field}: ${what}` };
 }

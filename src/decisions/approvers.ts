@@ -11,10 +11,13 @@ export interface ApproverVerdict {
 
 /** The approver sets that apply to a finding: its owning team's, plus security's. */
 export function approverSets(policy: Policy, owner: string | null): ApproverSet[] {
-  const approvals = policy.approvals;
-  if (!approvals) return [];
-  const team = owner !== null && Object.hasOwn(approvals.teams, owner) ? approvals.teams[owner] : undefined;
-  return [team, approvals.security].filter((set): set is ApproverSet => set !== undefined);
+  const team = owner !== null && Object.hasOwn(policy.teams, owner) ? policy.teams[owner]?.approvers : undefined;
+  return [team, policy.approvals?.security].filter((set): set is ApproverSet => set !== undefined);
+}
+
+/** Whether the policy restricts approval at all: an `approvals` section or any team's approvers. */
+export function approvalsConfigured(policy: Policy): boolean {
+  return policy.approvals !== undefined || Object.values(policy.teams).some((team) => team.approvers !== undefined);
 }
 
 function describe(sets: ApproverSet[]): string {
@@ -26,11 +29,11 @@ function describe(sets: ApproverSet[]): string {
 }
 
 /**
- * Without an `approvals` section anyone who can see the card may approve (say so in
- * the README); with one, only the owning team's approvers and security may.
+ * Without approvers in the policy anyone who can see the card may approve (say so in
+ * the README); with them, only the owning team's approvers and security may.
  */
 export async function checkApprover(user: string, policy: Policy, owner: string | null, membersOf: MembersOf): Promise<ApproverVerdict> {
-  if (!policy.approvals) return { allowed: true, who: 'anyone in the channel' };
+  if (!approvalsConfigured(policy)) return { allowed: true, who: 'anyone in the channel' };
   const sets = approverSets(policy, owner);
   for (const set of sets) {
     if (set.users.includes(user)) return { allowed: true, who: describe(sets) };

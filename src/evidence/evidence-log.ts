@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import { canonicalJson } from './canonical-json.js';
 import type { EvidenceData } from './event-data.js';
 import type { Db } from './database.js';
+import type { ChainHead, HeadSigner } from './head-signature.js';
 
 export type EvidenceKind = keyof EvidenceData;
 
@@ -37,7 +38,8 @@ interface EvidenceRow {
   hash: string;
 }
 
-const genesisHash = '0'.repeat(64);
+/** The previous hash of the first event. */
+export const genesisHash = '0'.repeat(64);
 
 /** The hash of a row covers the previous hash and everything the row says. */
 export function hashEvent(prevHash: string, event: Omit<EvidenceEvent, 'hash' | 'prevHash'>): string {
@@ -46,17 +48,20 @@ export function hashEvent(prevHash: string, event: Omit<EvidenceEvent, 'hash' | 
 
 /**
  * Append-only, hash-chained evidence. The database refuses UPDATE and DELETE
- * on the table (migration 001), so this class only ever inserts.
+ * on the table (migration 001), so this class only ever inserts. With a head
+ * signer, each append also signs the new head (migration 002).
  */
 export class EvidenceLog {
   private readonly insert;
   private readonly last;
+  private readonly signHead: ((head: ChainHead) => void) | null;
 
-  constructor(private readonly db: Db, private readonly clock: Clock) {
+  constructor(private readonly db: Db, private readonly clock: Clock, headSigner: HeadSigner | null = null) {
     this.insert = db.prepare(`INSERT INTO evidence_events
       (seq, at, kind, finding_id, actor_type, actor_id, actor_name, data, prev_hash, hash)
       VALUES (@seq, @at, @kind, @finding_id, @actor_type, @actor_id, @actor_name, @data, @prev_hash, @hash)`);
     this.last = db.prepare('SELECT seq, hash FROM evidence_events ORDER BY seq DESC LIMIT 1');
+    this.signHead = headSigner ? headSignatureWriter(db, headSigner) : null;
   }
 
   append<K extends EvidenceKind>(kind: K, findingId: string | null, actor: Actor, payload: EvidenceData[K]): EvidenceEvent {
@@ -86,6 +91,8 @@ export class EvidenceLog {
         prev_hash: prevHash,
         hash: event.hash,
       });
+      // Same transaction: the head is never left unsigned, nor signed without its event.
+      this.signHead?.({ seq: event.seq, hash: event.hash, at: event.at });
       return event;
     }).immediate();
   }
@@ -101,19 +108,23 @@ export class EvidenceLog {
   }
 }
 
+function headSignatureWriter(db: Db, signer: HeadSigner): (head: ChainHead) => void {
+  const insert = db.prepare('INSERT INTO evidence_head_signatures (seq, hash, hmac, at) VALUES (@seq, @hash, @hmac, @at)');
+  return (head) => insert.run({ ...head, hmac: signer.sign(head) });
+}
+
+/** The actor a row's actor columns describe. */
+export function actorFromColumns(type: Actor['type'], id: string, name: string | null): Actor {
+  return type === 'slack_user' ? { type, id, name } : type === 'aws' ? { type, id, name: null } : botActor;
+}
+
 function fromRow(row: EvidenceRow): EvidenceEvent {
-  const actor: Actor =
-    row.actor_type === 'slack_user'
-      ? { type: 'slack_user', id: row.actor_id, name: row.actor_name }
-      : row.actor_type === 'aws'
-        ? { type: 'aws', id: row.actor_id, name: null }
-        : botActor;
   return {
     seq: row.seq,
     at: row.at,
     kind: row.kind,
     findingId: row.finding_id,
-    actor,
+    actor: actorFromColumns(row.actor_type, row.actor_id, row.actor_name),
     data: JSON.parse(row.data) as Record<string, unknown>,
     prevHash: row.prev_hash,
     hash: row.hash,

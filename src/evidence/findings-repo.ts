@@ -1,6 +1,6 @@
 import type { Finding } from '../domain/finding.js';
 import type { Triage } from '../domain/triage.js';
-import { dedupKey } from '../ingest/dedup-key.js';
+import { dedupKey, isConfigFinding } from '../ingest/dedup-key.js';
 import type { Route } from '../route/routing.js';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './database.js';
@@ -84,10 +84,15 @@ export class FindingsRepo {
   canonical(finding: Finding): Finding {
     const key = dedupKey(finding);
     if (key === null || this.sql('SELECT 1 FROM findings WHERE id = ?').get(finding.id) !== undefined) return finding;
-    const stored = this
-      .sql("SELECT id, product_arn, json_extract(finding_json, '$.productName') AS product_name FROM findings WHERE dedup_key = ?")
-      .get(key) as { id: string; product_arn: string; product_name: string } | undefined;
-    return stored ? { ...finding, id: stored.id, productArn: stored.product_arn, productName: stored.product_name } : finding;
+    const row = this.sql('SELECT finding_json FROM findings WHERE dedup_key = ?').get(key) as Pick<FindingRow, 'finding_json'> | undefined;
+    if (!row) return finding;
+    const stored = JSON.parse(row.finding_json) as Finding;
+    // A Config evaluation says only whether the check passes; title, description and severity
+    // (Config findings carry a default MEDIUM) stay as the source that described the problem said.
+    if (isConfigFinding(finding) && !isConfigFinding(stored)) {
+      return { ...stored, compliance: finding.compliance, recordState: finding.recordState, updatedAt: finding.updatedAt };
+    }
+    return { ...finding, id: stored.id, productArn: stored.productArn, productName: stored.productName };
   }
 
   /**

@@ -6,6 +6,7 @@ import { describeShape } from './describe-shape.js';
 import { FindingParseError, InputProblem } from './finding-parse-error.js';
 import { guardDutyDetailSchema, guardDutyToFinding } from './guardduty.js';
 import { jsonErrorPosition, positionOf } from './json-error-position.js';
+import { configChangeIn, configChangeSchema, configChangeToFinding } from './normalize-config.js';
 import { formatPath, located, safeText } from './safe-text.js';
 
 export { FindingParseError } from './finding-parse-error.js';
@@ -19,8 +20,9 @@ const problemsInMessage = 6;
 
 /**
  * Every finding in `input`: one ASFF finding, an array of them, a GetFindings response
- * ({"Findings": [...]}), a Security Hub EventBridge event (detail.findings) or a native
- * GuardDuty EventBridge event. Anything else, or any invalid finding, throws a
+ * ({"Findings": [...]}), a Security Hub EventBridge event (detail.findings), a native
+ * GuardDuty EventBridge event or an AWS Config compliance change (EventBridge event or SNS
+ * notification, see normalize-config.ts). Anything else, or any invalid finding, throws a
  * FindingParseError; no other exception escapes.
  */
 export function normalize(input: unknown, source = 'input'): Finding[] {
@@ -54,6 +56,8 @@ function findingsIn(input: unknown): Finding[] {
       return asffList(expectArray(detail['findings'], ['detail', 'findings']), ['detail', 'findings']);
     }
     if (detailType === 'GuardDuty Finding') return [guardDutyEvent(input)];
+    const configChange = configChangeIn(input);
+    if (configChange !== null) return [configChangeEvent(configChange.body, configChange.at)];
     if (detailType === undefined && looksLikeAsff(input)) return asffList([input], [], false);
   }
   throw new InputProblem(`not a recognisable finding: saw ${describeShape(input)}`);
@@ -86,13 +90,19 @@ function asffOne(item: unknown, at: Path): Finding {
 
 function guardDutyEvent(event: Record<string, unknown>): Finding {
   const at: Path = ['detail'];
-  const detail = expectRecord(event['detail'], at);
-  const result = guardDutyDetailSchema.safeParse(detail);
-  if (!result.success) {
-    const problems = issueProblems(result.error.issues, detail, at);
-    throw new InputProblem(`not a valid GuardDuty finding event: ${summarise(problems)}`, problems);
-  }
-  return guardDutyToFinding(result.data);
+  return guardDutyToFinding(validated(guardDutyDetailSchema, expectRecord(event['detail'], at), at, 'GuardDuty finding event'));
+}
+
+function configChangeEvent(body: unknown, at: Path): Finding {
+  return configChangeToFinding(validated(configChangeSchema, expectRecord(body, at), at, 'Config compliance change'));
+}
+
+/** `value` checked against a native event's schema; every problem names its full path. */
+function validated<S extends z.ZodType>(schema: S, value: unknown, at: Path, what: string): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const problems = issueProblems(result.error.issues, value, at);
+  throw new InputProblem(`not a valid ${what}: ${summarise(problems)}`, problems);
 }
 
 function problemMessage(problems: readonly string[]): string {

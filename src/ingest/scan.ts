@@ -1,6 +1,6 @@
 import type { Services } from '../app/services.js';
 import type { PollCursors } from '../evidence/poll-cursors.js';
-import { deliverCards, recordFindings, type IngestSummary } from '../route/deliver-cards.js';
+import { deliverCards, recordFindingsWithTags, type IngestSummary } from '../route/deliver-cards.js';
 import { pollSecurityHub } from './securityhub-poller.js';
 
 export interface ScanReport extends IngestSummary {
@@ -19,7 +19,7 @@ export async function scanSecurityHub(services: Services, cursors: PollCursors):
   for (const rejected of poll.rejected) {
     services.log.warn({ source, findingId: rejected.id, error: rejected.error }, 'finding rejected by the normaliser');
   }
-  const summary = recordFindings(services, poll.findings);
+  const summary = await recordFindingsWithTags(services, poll.findings);
   if (poll.cursor) cursors.set(source, poll.cursor);
   const cardsPosted = await deliverCards(services);
   const report = { ...summary, pages: poll.pages, rejected: poll.rejected.length, cardsPosted };

@@ -1,7 +1,8 @@
+import { tagLookupPermissions } from '../route/tag-lookup.js';
 import type { Remediation } from './remediation.js';
 
-/** What the bot calls outside any remediation: reading findings and writing outcomes back. */
-export const corePermissions = ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings'] as const;
+/** What the bot calls outside any remediation: reading findings, writing outcomes back, reading owner tags. */
+export const corePermissions = ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings', ...tagLookupPermissions] as const;
 
 interface Statement {
   Sid: string;

@@ -21,7 +21,7 @@ export function recordFindings(services: Services, findings: readonly Finding[])
   const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0 };
   const now = services.clock.now();
   for (const finding of findings) {
-    const decided = triage(finding);
+    const decided = triage(finding, services.policy.rules);
     const route = resolveRoute(finding, services.routing);
     const outcome = services.findings.record(finding, decided, route, now);
     summary[outcome] += 1;
@@ -30,6 +30,11 @@ export function recordFindings(services: Services, findings: readonly Finding[])
     services.evidence.append(kind, finding.id, botActor, { finding, triage: decided, route });
   }
   return summary;
+}
+
+/** Looks up the resource tags findings arrived without (an AWS call, cached), then records them. */
+export async function recordFindingsWithTags(services: Services, findings: readonly Finding[]): Promise<IngestSummary> {
+  return recordFindings(services, await services.tagLookup.withTags(findings));
 }
 
 /**

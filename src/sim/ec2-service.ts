@@ -1,7 +1,8 @@
 /**
  * Simulated Amazon EC2 for the bot's security-group, instance-metadata and EBS-default
- * fixes: EC2's own query protocol (form-encoded `Action=...&Version=2016-11-15`), its XML
- * replies (`<XResponse xmlns=...><requestId>`, lists as `<item>`), and its error envelope
+ * fixes and its owner-tag lookups: EC2's own query protocol (form-encoded
+ * `Action=...&Version=2016-11-15`), its XML replies (`<XResponse xmlns=...><requestId>`,
+ * lists as `<item>`), and its error envelope
  * (`<Response><Errors><Error><Code>`), so the real SDK v3 client parses results and names
  * errors exactly as against AWS.
  */
@@ -66,6 +67,12 @@ export interface MetadataOptions {
   instanceMetadataTags: 'enabled' | 'disabled';
 }
 
+/** A tag set on any EC2 resource, by id. */
+interface ResourceTagsState {
+  region: string;
+  tags: Record<string, string>;
+}
+
 export interface InstanceState {
   instanceId: string;
   region: string;
@@ -86,6 +93,7 @@ export class Ec2Service implements SimService {
   private readonly groups = new Map<string, SecurityGroupState>();
   private readonly interfaces = new Map<string, NetworkInterfaceState>();
   private readonly instances = new Map<string, InstanceState>();
+  private readonly resourceTags = new Map<string, ResourceTagsState>();
   /** Regions where EBS encryption by default is on (off everywhere unless enabled). */
   private readonly ebsDefaultOn = new Set<string>();
   private idCounter = 0;
@@ -161,6 +169,11 @@ export class Ec2Service implements SimService {
   instance(instanceId: string): InstanceState | undefined {
     const found = this.instances.get(instanceId);
     return found ? structuredClone(found) : undefined;
+  }
+
+  /** Replaces the tags of any resource id (sg-, i-, vol-, ...); the resource itself need not be seeded. */
+  tagResource(resourceId: string, tags: Record<string, string>, region = DEFAULT_REGION): void {
+    this.resourceTags.set(resourceId, { region, tags: { ...tags } });
   }
 
   setEbsEncryptionByDefault(region: string, enabled: boolean): void {
@@ -248,6 +261,10 @@ export class Ec2Service implements SimService {
       case 'ModifyInstanceMetadataOptions':
         return this.routed(action, form, Object.keys(metadataOptionsInput.shape), () => parseFields(metadataOptionsInput, form), (input) =>
           this.modifyInstanceMetadataOptions(input, region),
+        );
+      case 'DescribeTags':
+        return this.routed(action, form, ['Filter', 'MaxResults', 'NextToken'], () => ({ Filters: filters(form, ['resource-id']), ...pageInput(form) }), (input) =>
+          this.describeTags(input, region),
         );
       case 'GetEbsEncryptionByDefault':
       case 'EnableEbsEncryptionByDefault':
@@ -507,6 +524,18 @@ export class Ec2Service implements SimService {
     );
   }
 
+  // ---- tags ---------------------------------------------------------------------------
+
+  private describeTags(input: { Filters: Filter[]; MaxResults?: number | undefined; NextToken?: string | undefined }, region: string): Response {
+    const wanted = input.Filters.map((f) => f.Values);
+    const rows = [...this.resourceTags.entries()]
+      .filter(([id, state]) => state.region === region && wanted.every((values) => values.includes(id)))
+      .flatMap(([id, state]) => Object.entries(state.tags).map(([key, value]) => ({ id, key, value })));
+    const { page, next } = paginate(rows, input);
+    const items = page.map((r) => el('resourceId', r.id) + el('resourceType', resourceTypeOf(r.id)) + el('key', r.key) + el('value', r.value));
+    return reply('DescribeTags', set('tagSet', items) + el('nextToken', next));
+  }
+
   // ---- EBS encryption by default -----------------------------------------------------
 
   private ebsDefault(action: string, region: string): Response {
@@ -633,6 +662,13 @@ function parseFields<T extends z.ZodType>(schema: T, form: Form): z.output<T> {
     throw ec2Error('InvalidParameterValue', `Invalid value '${fields[field] ?? ''}' for ${field}: ${issue?.message ?? 'invalid'}`);
   }
   return result.data;
+}
+
+/** EC2's resource type for an id, from its prefix. */
+function resourceTypeOf(resourceId: string): string {
+  const types: Readonly<Record<string, string>> = { sg: 'security-group', i: 'instance', vol: 'volume', vpc: 'vpc', eni: 'network-interface', subnet: 'subnet', snap: 'snapshot' };
+  const prefix = resourceId.split('-')[0] ?? '';
+  return (Object.hasOwn(types, prefix) ? types[prefix] : undefined) ?? prefix;
 }
 
 // ---- rule semantics -----------------------------------------------------------------------

@@ -39,6 +39,7 @@ export interface SimUser {
   AttachedPolicies: string[];
   /** Inline policy name → document (JSON text). */
   InlinePolicies: Record<string, string>;
+  Tags: Record<string, string>;
 }
 
 export interface SimGroup {
@@ -55,6 +56,7 @@ export interface SimRole {
   RoleName: string;
   RoleId: string;
   AttachedPolicies: string[];
+  Tags: Record<string, string>;
 }
 
 export interface SimPolicyVersion {
@@ -121,7 +123,10 @@ export class IamService implements SimService {
 
   // ---- seeding ---------------------------------------------------------------------
 
-  addUser(userName: string, options: { path?: string; createDate?: string; passwordLastUsed?: string; userId?: string } = {}): string {
+  addUser(
+    userName: string,
+    options: { path?: string; createDate?: string; passwordLastUsed?: string; userId?: string; tags?: Record<string, string> } = {},
+  ): string {
     const path = options.path ?? '/';
     const arn = `arn:aws:iam::${this.accountId}:user${path}${userName}`;
     this.users.set(userName, {
@@ -135,6 +140,7 @@ export class IamService implements SimService {
       LoginProfile: null,
       AttachedPolicies: [],
       InlinePolicies: {},
+      Tags: { ...options.tags },
     });
     return arn;
   }
@@ -219,9 +225,9 @@ export class IamService implements SimService {
     });
   }
 
-  addRole(roleName: string, options: { policies?: string[] } = {}): void {
+  addRole(roleName: string, options: { policies?: string[]; tags?: Record<string, string> } = {}): void {
     for (const policy of options.policies ?? []) this.seededPolicy(policy);
-    this.roles.set(roleName, { RoleName: roleName, RoleId: this.uniqueId('AROA'), AttachedPolicies: [...(options.policies ?? [])] });
+    this.roles.set(roleName, { RoleName: roleName, RoleId: this.uniqueId('AROA'), AttachedPolicies: [...(options.policies ?? [])], Tags: { ...options.tags } });
   }
 
   setPasswordPolicy(policy: SimPasswordPolicy | null): void {
@@ -350,6 +356,12 @@ export class IamService implements SimService {
     ),
     ListAttachedGroupPolicies: op(paging.extend({ GroupName: entityName }), (input) =>
       this.attachedPoliciesXml(input, this.existingGroup(input.GroupName).AttachedPolicies),
+    ),
+    ListUserTags: op(paging.extend({ UserName: userName }), (input) =>
+      this.paged(input, Object.entries(this.existingUser(input.UserName).Tags), 'Tags', tagXml),
+    ),
+    ListRoleTags: op(paging.extend({ RoleName: entityName }), (input) =>
+      this.paged(input, Object.entries(this.existingRole(input.RoleName).Tags), 'Tags', tagXml),
     ),
     ListUserPolicies: op(paging.extend({ UserName: userName }), (input) =>
       this.paged(input, Object.keys(this.existingUser(input.UserName).InlinePolicies), 'PolicyNames', (name) => `<member>${xmlEscape(name)}</member>`),
@@ -527,6 +539,12 @@ export class IamService implements SimService {
     return profile;
   }
 
+  private existingRole(roleName: string): SimRole {
+    const role = this.roles.get(roleName);
+    if (!role) throw noSuchEntity(`The role with name ${roleName} cannot be found.`);
+    return role;
+  }
+
   private existingGroup(groupName: string): SimGroup {
     const group = this.groups.get(groupName);
     if (!group) throw noSuchEntity(`The group with name ${groupName} cannot be found.`);
@@ -646,6 +664,10 @@ function fields(values: Record<string, string | number | boolean | undefined>): 
     .filter((entry): entry is [string, string | number | boolean] => entry[1] !== undefined)
     .map(([name, value]) => `<${name}>${xmlEscape(String(value))}</${name}>`)
     .join('');
+}
+
+function tagXml([Key, Value]: [string, string]): string {
+  return `<member>${fields({ Key, Value })}</member>`;
 }
 
 function userXml(user: SimUser): string {

@@ -46,7 +46,7 @@ export function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, limits.fieldText) }] };
 }
 
-/** Channel ids become links; anything else (a `#name` from the routing file) is shown as text. */
+/** Channel ids become links; anything else (a `#name` from the policy file) is shown as text. */
 export function channelRef(channel: string): string {
   return /^[CG][A-Z0-9]+$/.test(channel) ? `<#${channel}>` : escapeMrkdwn(channel);
 }
@@ -221,7 +221,7 @@ function exceptionText(exception: ActiveException, now: Date): string {
 export function helpReply(teams: readonly string[], problem: CommandProblem | null): Card {
   const shownTeams = teams.slice(0, maxTeamsInHelp).map((team) => codeSpan(team));
   const teamList = teams.length === 0
-    ? 'no teams are set in the routing file yet'
+    ? 'no teams are set in the policy file yet'
     : `teams: ${shownTeams.join(', ')}${teams.length > shownTeams.length ? ` and ${teams.length - shownTeams.length} more` : ''}`;
   const lines = [
     '*`/soc2` commands*',

@@ -19,19 +19,24 @@ describe('soc2-bot start', () => {
     expect(run.stdout).toBe('');
   });
 
-  it('refuses a routing file with a bad field, naming the file and the field', () => {
+  it('refuses a policy file with a bad field, naming the file, the line and the field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'soc2-bot-start-'));
-    const routing = join(dir, 'routing.yml');
-    writeFileSync(routing, 'fallbackChannel: C0SEC\naccounts:\n  12345: C0X\n');
+    const policy = join(dir, 'policy.yml');
+    writeFileSync(policy, 'fallbackChannel: C0SEC\naccounts:\n  12345: { channel: C0X }\n');
     const run = start({
       SLACK_BOT_TOKEN: 'xoxb-1-2-3',
       SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef0123456789',
       SECURITYHUB_REGION: 'us-east-1',
-      ROUTING_FILE: routing,
+      POLICY_FILE: policy,
       DATABASE_PATH: join(dir, 'db.sqlite'),
     });
     expect(run.status).toBe(78);
-    expect(run.stderr).toContain(routing);
-    expect(run.stderr).toMatch(/accounts.*12-digit/);
+    expect(run.stderr).toContain(`soc2-bot cannot start: policy file ${policy}: line 3: accounts["12345"]: expected a 12-digit AWS account id`);
+  });
+
+  it('refuses the retired ROUTING_FILE, saying where routing moved', () => {
+    const run = start({ SLACK_BOT_TOKEN: 'xoxb-1-2-3', SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef0123456789', SECURITYHUB_REGION: 'us-east-1', ROUTING_FILE: 'routing.yml' });
+    expect(run.status).toBe(78);
+    expect(run.stderr).toMatch(/ROUTING_FILE.*is no longer read.*POLICY_FILE/);
   });
 });

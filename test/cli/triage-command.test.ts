@@ -24,7 +24,7 @@ let dir: string;
 let good: string;
 let nested: string;
 let invalidJson: string;
-let configEvent: string;
+let otherEvent: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'soc2-bot-triage-'));
@@ -32,14 +32,17 @@ beforeAll(() => {
   good = join(dir, 'a-s3.8.json');
   nested = join(dir, 'events', 'two-findings.json');
   invalidJson = join(dir, 'b-broken.json');
-  configEvent = join(dir, 'c-config.json');
+  otherEvent = join(dir, 'c-ec2-state.json');
   copyFileSync(join(fixtures, 'asff', 'S3.8-bucket-level-public-access-block-failed.json'), good);
   copyFileSync(join(fixtures, 'eventbridge', 'IAM.6-and-RDS.4-custom-action-two-findings.json'), nested);
   copyFileSync(join(fixtures, 'malformed', 'CloudTrail.2-consolidated-docs-sample-INVALID-JSON.json'), invalidJson);
-  copyFileSync(join(fixtures, 'config', 'IAM.2-config-rules-compliance-change-securityhub-rule.json'), configEvent);
+  writeFileSync(otherEvent, JSON.stringify({ version: '0', 'detail-type': 'EC2 Instance State-change Notification', source: 'aws.ec2', detail: {} }));
   writeFileSync(join(dir, 'notes.txt'), 'not json, and not *.json either');
-  writeFileSync(join(dir, 'routing.yaml'), 'fallbackChannel: "#fallback"\naccounts:\n  "111111111111": C0PLATFORM\n');
-  writeFileSync(join(dir, 'routing-bad.yaml'), 'fallbackChannel: #forgot-quotes\nowners:\n  payments: 42\n');
+  writeFileSync(
+    join(dir, 'policy.yaml'),
+    'teams:\n  platform: { channel: C0PLATFORM }\naccounts:\n  "111111111111": { team: platform }\nrules:\n  - name: all-urgent\n    match: { controls: [S3.8] }\n    sla: 4h\n',
+  );
+  writeFileSync(join(dir, 'policy-bad.yaml'), 'fallbackChannel: #forgot-quotes\nteams:\n  payments: { channel: 42 }\n');
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -75,7 +78,7 @@ describe('soc2-bot triage --json', () => {
 
     expect(err).toHaveLength(2);
     expect(err[0]).toMatch(new RegExp(`^soc2-bot triage: ${escape(invalidJson)}: invalid JSON at line 38, column 3: `));
-    expect(err[1]).toBe(`soc2-bot triage: ${configEvent}: not a recognisable finding: saw a Config Rules Compliance Change event from aws.config`);
+    expect(err[1]).toBe(`soc2-bot triage: ${otherEvent}: not a recognisable finding: saw a EC2 Instance State-change Notification event from aws.ec2`);
   });
 
   it('exits 0 when every file is good, and reads files named directly', async () => {
@@ -85,20 +88,21 @@ describe('soc2-bot triage --json', () => {
     expect(out).toHaveLength(3);
   });
 
-  it('routes with --routing FILE', async () => {
-    const { code, out } = await run(['--json', '--routing', join(dir, 'routing.yaml'), good]);
+  it('triages and routes with --policy FILE', async () => {
+    const { code, out } = await run(['--json', '--policy', join(dir, 'policy.yaml'), good]);
     expect(code).toBe(0);
-    expect(JSON.parse(out[0] ?? '{}')).toMatchObject({ channel: 'C0PLATFORM', routedVia: 'account' });
+    expect(JSON.parse(out[0] ?? '{}')).toMatchObject({ channel: 'C0PLATFORM', owner: 'platform', routedVia: 'account', dueAt: '2021-07-14T21:06:07.284Z' });
   });
 
-  it('stops with exit 2 on a bad routing file, naming the file and fields', async () => {
-    const routing = join(dir, 'routing-bad.yaml');
-    const { code, out, err } = await run(['--json', `--routing=${routing}`, good]);
+  it('stops with exit 2 on a bad policy file, one line per problem with its line and field', async () => {
+    const policy = join(dir, 'policy-bad.yaml');
+    const { code, out, err } = await run(['--json', `--policy=${policy}`, good]);
     expect(code).toBe(2);
     expect(out).toEqual([]);
-    expect(err[0]).toContain(`soc2-bot triage: routing file ${routing}: `);
-    expect(err[0]).toContain('fallbackChannel: no channel (in YAML, quote channels that start with #)');
-    expect(err[0]).toContain('owners.payments: expected a channel name or id');
+    expect(err).toEqual([
+      `soc2-bot triage: policy file ${policy}: line 1: fallbackChannel: expected a Slack channel id such as C012ABCDEF (in YAML, text after # is a comment)`,
+      `soc2-bot triage: policy file ${policy}: line 3: teams.payments.channel: expected a Slack channel id such as C012ABCDEF`,
+    ]);
   });
 
   it('reports a missing path with exit 2 and still processes the others', async () => {
@@ -130,13 +134,34 @@ describe('soc2-bot triage (text)', () => {
   });
 });
 
+describe('soc2-bot triage --explain', () => {
+  it('prints, per finding, the rules that matched and which setting won', async () => {
+    const { code, out } = await run(['--explain', '--policy', join(dir, 'policy.yaml'), good]);
+    expect(code).toBe(0);
+    expect(out[0]).toBe('S3.8 arn:aws:s3:::example (account 111111111111, us-east-1)');
+    expect(out).toContain('    1. s3-bucket-public [shipped] on control S3.8: severity sev1, tsc CC6.1 CC6.6');
+    expect(out).toContain(`    2. all-urgent [${join(dir, 'policy.yaml')} line 6] on control S3.8: sla 4h`);
+    expect(out.find((line) => line.startsWith('    due '))).toMatch(/2021-07-14T21:06:07.284Z +sla 4h by rule all-urgent$/);
+    expect(out.find((line) => line.startsWith('    route '))).toMatch(/C0PLATFORM \(owner platform\) +no owner\/team\/Owner\/Team tag; account 111111111111 belongs to team platform$/);
+    expect(out.at(-1)).toBe('');
+  });
+
+  it('adds the explanation to each JSON record', async () => {
+    const { out } = await run(['--json', '--explain', good]);
+    const record = JSON.parse(out[0] ?? '{}') as { severity: string; explain: { matched: { name: string }[]; outcome: { field: string }[] } };
+    expect(record.severity).toBe('sev1');
+    expect(record.explain.matched.map((m) => m.name)).toEqual(['s3-bucket-public']);
+    expect(record.explain.outcome.map((o) => o.field)).toEqual(['severity', 'due', 'mode', 'tsc', 'route']);
+  });
+});
+
 describe('soc2-bot triage usage', () => {
-  it.each([[[]], [['--json']], [['--bogus', 'x']], [['--routing']], [['--routing', 'a', '--routing', 'b', 'x']]])('%j is a usage error (64)', async (args) => {
+  it.each([[[]], [['--json']], [['--bogus', 'x']], [['--policy']], [['--policy', 'a', '--policy', 'b', 'x']]])('%j is a usage error (64)', async (args) => {
     const { code, out, err } = await run(args);
     expect(code).toBe(64);
     expect(out).toEqual([]);
     expect(err[0]).toMatch(/^soc2-bot triage: /);
-    expect(err.join('\n')).toContain('usage: soc2-bot triage [--json] [--routing FILE] PATH...');
+    expect(err.join('\n')).toContain('usage: soc2-bot triage [--json] [--explain] [--policy FILE] PATH...');
   });
 
   it('--help prints usage and exits 0', async () => {

@@ -44,10 +44,10 @@ afterEach(async () => {
 
 describe('who may approve', () => {
   const policy = `
+teams:
+  platform: { channel: ${channel}, approvers: { usergroup: S0PLATFORM } }
 approvals:
   security: { users: [U0SEC00001] }
-  teams:
-    platform: { usergroup: S0PLATFORM }
 `;
 
   it('refuses someone outside the owning team and security, says who can approve, and records the refusal', async () => {
@@ -77,10 +77,10 @@ approvals:
 
 describe('four-eyes', () => {
   const policy = `
+teams:
+  platform: { channel: ${channel}, approvers: { usergroup: S0PLATFORM } }
 approvals:
   security: { users: [U0SEC00001] }
-  teams:
-    platform: { usergroup: S0PLATFORM }
   fourEyes: { severities: [sev1] }
 `;
 

@@ -17,7 +17,7 @@ beforeEach(async () => {
   offline = await startOfflineBot({
     databasePath: join(mkdtempSync(join(tmpdir(), 'soc2-bot-auto-')), 'e.sqlite'),
     routing: { fallbackChannel: 'C0SECURITY01', tagKeys: ['owner'], owners: { platform: channel }, accounts: {} },
-    policy: parsePolicy('approvals:\n  teams:\n    platform: { users: [U0ANA00001] }\n'),
+    policy: parsePolicy(`teams:\n  platform: { channel: ${channel}, approvers: { users: [U0ANA00001] } }\n`),
     log: createLogger('silent'),
     awsMaxAttempts: 1,
   });

@@ -63,9 +63,8 @@ afterEach(async () => {
 
 describe('Exception', () => {
   const policy = `
-approvals:
-  teams:
-    platform: { usergroup: S0PLATFORM }
+teams:
+  platform: { channel: ${channel}, approvers: { usergroup: S0PLATFORM } }
 exceptions:
   maxDays: { sev1: 7, sev2: 30, sev3: 90 }
 `;
@@ -132,10 +131,10 @@ exceptions:
 
   it('with separation of duties, waits for the named approver and refuses the requester', async () => {
     const { findingId, card, submitException, cardText } = await start(`
+teams:
+  platform: { channel: ${channel}, approvers: { usergroup: S0PLATFORM } }
 approvals:
   security: { users: [U0SEC00001] }
-  teams:
-    platform: { usergroup: S0PLATFORM }
 exceptions:
   separationOfDuties: true
 `);

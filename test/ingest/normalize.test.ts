@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../src/domain/finding.js';
 import { FindingParseError, normalize, parseFindingsText } from '../../src/ingest/normalize.js';
+import { triage } from '../../src/triage/triage.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const fixtures = join(repoRoot, 'test', 'fixtures');
@@ -196,14 +197,94 @@ describe('normalize: licensed fixtures', () => {
     expect(parseError(() => parseFixture('malformed/IAM.9-cis-1.13-getfindings-current-aws-cli-example-INVALID-JSON.json')).message).toContain('at line 12, column 37');
   });
 
-  it.each(jsonFiles(join(fixtures, 'config')))('config/%s is not a recognisable finding', (name) => {
-    const error = parseError(() => parseFixture(`config/${name}`));
-    expect(error.message).toMatch(/^not a recognisable finding: saw /);
+  it('maps the Config Rules Compliance Change event of a Security Hub rule to its control', () => {
+    expect(parseFixture('config/IAM.2-config-rules-compliance-change-securityhub-rule.json')).toEqual([
+      {
+        id: 'arn:aws:config:region:account-id:config-rule/securityhub-iam-user-no-policies-check-791d3b9c/evaluation/47248cecedef9b301551e91eb1ab415188f31c38',
+        productArn: 'arn:aws:securityhub:region::product/aws/config',
+        productName: 'Config',
+        control: 'IAM.2',
+        controlSource: 'GeneratorId',
+        generatorId: 'securityhub-iam-user-no-policies-check-791d3b9c',
+        title: 'securityhub-iam-user-no-policies-check-791d3b9c',
+        description: 'AWS Config rule securityhub-iam-user-no-policies-check-791d3b9c evaluated AWS::IAM::User AIDATKWA6GXGSFD4SOEVS as NON_COMPLIANT',
+        // The publisher replaced account and Region with placeholders; they are kept as given.
+        account: 'account-id',
+        region: 'region',
+        resource: { type: 'AwsIamUser', id: 'AIDATKWA6GXGSFD4SOEVS', region: 'region', tags: {} },
+        severity: 'MEDIUM',
+        compliance: 'FAILED',
+        recordState: 'ACTIVE',
+        workflow: null,
+        firstSeenAt: '2020-04-13T21:47:43.216Z',
+        updatedAt: '2020-04-13T21:47:56.953Z',
+      },
+    ]);
   });
 
-  it('says what a Config event is', () => {
-    const error = parseError(() => parseFixture('config/IAM.2-config-rules-compliance-change-securityhub-rule.json'));
-    expect(error.message).toBe('not a recognisable finding: saw a Config Rules Compliance Change event from aws.config');
+  it('maps a COMPLIANT SNS compliance notification to a PASSED finding, which triage closes', () => {
+    const [finding, ...rest] = parseFixture('config/config-sns-compliance-change-cloudtrail-enabled-compliant.json');
+    expect(rest).toEqual([]);
+    expect(finding).toMatchObject({
+      control: null,
+      title: 'cloudtrail-enabled',
+      compliance: 'PASSED',
+      account: '123456789012',
+      region: 'us-east-2',
+      resource: { type: 'AwsAccount', id: 'AWS::::Account:123456789012' },
+    });
+    expect(finding && triage(finding).severity).toBe('none');
+  });
+
+  it.each([
+    ['config-rule-invocation-sg-open-ssh-configuration-item.json', 'an AWS Config rule invocation event'],
+    ['s3-bucket-configuration-item-versioning-off-no-logging.json', 'an AWS Config configuration item'],
+  ])('rejects config/%s: it says what a resource looks like, not whether it complies', (name, shape) => {
+    expect(parseError(() => parseFixture(`config/${name}`)).message).toBe(`not a recognisable finding: saw ${shape}`);
+  });
+});
+
+describe('normalize: AWS Config compliance changes', () => {
+  const snsFixture = () => JSON.parse(readFileSync(join(fixtures, 'config', 'config-sns-compliance-change-cloudtrail-enabled-compliant.json'), 'utf8')) as { Message: Record<string, unknown> & { newEvaluationResult: Record<string, unknown> } };
+  const eventFixture = () => JSON.parse(readFileSync(join(fixtures, 'config', 'IAM.2-config-rules-compliance-change-securityhub-rule.json'), 'utf8')) as { detail: Record<string, unknown> & { newEvaluationResult: Record<string, unknown> } };
+
+  it('reads the SNS Message as SNS really delivers it, a JSON string', () => {
+    const notification = snsFixture();
+    const asString = { ...notification, Message: JSON.stringify(notification.Message) };
+    expect(normalize(asString)).toEqual(normalize(notification));
+  });
+
+  it('archives a NOT_APPLICABLE evaluation (nothing to fix) and flags INSUFFICIENT_DATA as a WARNING', () => {
+    const event = eventFixture();
+    event.detail.newEvaluationResult['complianceType'] = 'NOT_APPLICABLE';
+    expect(normalize(event)[0]).toMatchObject({ compliance: 'NOT_AVAILABLE', recordState: 'ARCHIVED' });
+    event.detail.newEvaluationResult['complianceType'] = 'INSUFFICIENT_DATA';
+    expect(normalize(event)[0]).toMatchObject({ compliance: 'WARNING', recordState: 'ACTIVE' });
+  });
+
+  it('names the missing or invalid fields of a compliance change', () => {
+    const event = eventFixture();
+    delete event.detail.newEvaluationResult['complianceType'];
+    event.detail['awsRegion'] = '';
+    expect(parseError(() => normalize(event)).message).toBe(
+      'not a valid Config compliance change: detail.awsRegion: empty; detail.newEvaluationResult.complianceType: missing',
+    );
+    const notification = snsFixture();
+    expect(parseError(() => normalize({ ...notification, Message: '{"messageType": ' })).message).toBe('Message: an SNS notification whose Message is not JSON');
+  });
+
+  it('takes the partition from the rule ARN', () => {
+    const event = eventFixture();
+    event.detail['configRuleARN'] = 'arn:aws-us-gov:config:us-gov-west-1:123456789012:config-rule/config-rule-g0fmvh';
+    event.detail['resourceType'] = 'AWS::S3::Bucket';
+    event.detail['resourceId'] = 'ledger';
+    expect(normalize(event)[0]).toMatchObject({ productArn: 'arn:aws-us-gov:securityhub:region::product/aws/config', resource: { type: 'AwsS3Bucket', id: 'arn:aws-us-gov:s3:::ledger' } });
+  });
+
+  it('leaves an SNS notification about anything else unrecognised', () => {
+    const notification = snsFixture();
+    const other = { ...notification, Message: JSON.stringify({ messageType: 'ConfigurationItemChangeNotification' }) };
+    expect(parseError(() => normalize(other)).message).toBe('not a recognisable finding: saw an SNS notification');
   });
 });
 
@@ -481,8 +562,14 @@ describe.skipIf(!existsSync(corpus))('normalize: full sample corpus (../shared/c
     }
   });
 
-  it.each(dir('config'))('%s is not a recognisable finding', (file) => {
-    expect(parseError(() => read(file)).message).toMatch(/^not a recognisable finding/);
+  // Compliance changes are findings; configuration items and rule invocations describe resources, not compliance.
+  it.each(dir('config'))('%s is a finding or rejected as not one', (file) => {
+    try {
+      expect(read(file)).toHaveLength(1);
+    } catch (error) {
+      if (!(error instanceof FindingParseError)) throw error;
+      expect(error.message).toMatch(/^not a recognisable finding: saw an AWS Config (rule invocation event|configuration item)$/);
+    }
   });
 
   it.each(dir('malformed'))('%s is invalid JSON', (file) => {

@@ -108,7 +108,7 @@ describe('App Home through the real receiver', () => {
   });
 
   it('lists only the decisions the policy lets the viewer take', async () => {
-    const policy = parsePolicy(`approvals:\n  security: { users: [${sec}] }\n  teams:\n    platform: { users: [${ben}] }\n`);
+    const policy = parsePolicy(`teams:\n  platform: { channel: ${platform}, approvers: { users: [${ben}] } }\napprovals:\n  security: { users: [${sec}] }\n`);
     const bot = await start(policy);
     for (const user of [ana.id, ben, sec]) await openAppHome(bot, user);
     await vi.waitFor(() => expect(bot.slack.homes.size).toBe(3));

@@ -6,7 +6,7 @@ import type { Finding } from '../../src/domain/finding.js';
 import { parseFindingsText } from '../../src/ingest/normalize.js';
 import { defaultCatalogue } from '../../src/remediate/catalogue.js';
 import { remediationById } from '../../src/remediate/registry.js';
-import { type ControlRule, defaultRules } from '../../src/triage/rules.js';
+import { defaultRules, type PolicyRule } from '../../src/triage/rules.js';
 import { triage } from '../../src/triage/triage.js';
 import { makeFinding } from '../helpers/findings.js';
 
@@ -29,7 +29,7 @@ describe('triage: S3 public access', () => {
       remediation: 's3-block-public-access',
       dueAt: '2021-07-15T17:06:07.284Z',
       tsc: ['CC6.1', 'CC6.6'],
-      reason: expect.stringContaining('control rule S3.2/S3.3/S3.8 matched S3.8'),
+      reason: expect.stringContaining('sev1 by rule s3-bucket-public on control S3.8 (an S3 bucket may be readable'),
     });
   });
 
@@ -70,7 +70,7 @@ describe('triage: rule table on the samples', () => {
     expect(decided.mode).toBe(entry?.mode ?? 'manual');
     expect(decided.remediation).toBe(entry?.id ?? null);
     expect(decided.dueAt).toBe(hours(finding.firstSeenAt, dueHours));
-    expect(decided.reason).toContain(`matched ${finding.control}`);
+    expect(decided.reason).toMatch(new RegExp(`^${severity} by rule `));
   });
 
   it('lets the rule outrank a misleading INFORMATIONAL label (EC2.7 FAILED)', () => {
@@ -88,7 +88,7 @@ describe('triage: rule table on the samples', () => {
   it('triages a WARNING control by its rule and says a human must confirm', () => {
     const decided = triage(fixture('eventbridge/S3-cis-2.3-cloudtrail-bucket-public-warning-custom-action.json'));
     expect(decided.severity).toBe('sev1');
-    expect(decided.reason).toContain('control rule CloudTrail.6');
+    expect(decided.reason).toContain('by rule cloudtrail-bucket-public');
     expect(decided.reason).toContain('compliance is WARNING');
     expect(triage(makeFinding({ compliance: 'NOT_AVAILABLE' })).reason).toContain('compliance is NOT_AVAILABLE');
   });
@@ -125,7 +125,7 @@ describe('triage: findings without a rule fall back to the severity label', () =
     const finding = makeFinding({ control: 'Lambda.1', severity: label });
     const decided = triage(finding);
     expect(decided).toMatchObject({ severity, mode: 'manual', remediation: null, dueAt: hours(finding.firstSeenAt, dueHours), tsc: [] });
-    expect(decided.reason).toContain('label fallback: no control rule for Lambda.1');
+    expect(decided.reason).toContain(`${severity} from the severity label ${label} (no rule sets a severity for Lambda.1)`);
     expect(decided.reason).toContain('no SOC 2 criteria mapped');
   });
 
@@ -136,7 +136,8 @@ describe('triage: findings without a rule fall back to the severity label', () =
   it('GuardDuty (native and ASFF) maps to CC7.2 by product', () => {
     const native = triage(fixture('eventbridge/GuardDuty-native-PortProbeUnprotectedPort-ssh.json'));
     expect(native).toMatchObject({ severity: 'sev3', mode: 'manual', remediation: null, tsc: ['CC7.2'] });
-    expect(native.reason).toContain('not a control check (GuardDuty)');
+    expect(native.reason).toContain('from the severity label LOW (no rule sets a severity)');
+    expect(native.reason).toContain('SOC 2 CC7.2 by rule threat-detection');
     expect(triage(fixture('eventbridge/GuardDuty-IAMUser-ConsoleLogin-asff-custom-action.json'))).toMatchObject({ severity: 'sev3', tsc: ['CC7.2'] });
   });
 
@@ -169,18 +170,18 @@ describe('triage: properties', () => {
     expect(triage(makeFinding()).tsc).toEqual(['CC6.1', 'CC6.6']);
   });
 
-  it('accepts an overriding rule table; the later rule for a control wins', () => {
-    const override: ControlRule = { controls: ['S3.8'], severity: 'sev3', tsc: ['CC6.1'], mode: 'manual', why: 'policy says so' };
+  it('accepts an overriding rule list; the later rule for a control wins', () => {
+    const override: PolicyRule = { name: 'ours', origin: 'test', match: { controls: ['S3.8'] }, severity: 'sev3', tsc: ['CC6.1'], mode: 'manual', why: 'policy says so' };
     const decided = triage(makeFinding(), [...defaultRules, override]);
     // The fix still exists; the rule only changes how it is run.
     expect(decided).toMatchObject({ severity: 'sev3', mode: 'manual', remediation: 's3-block-public-access' });
-    expect(decided.reason).toContain('policy says so');
-    expect(decided.reason).toContain('rule override');
+    expect(decided.reason).toContain('sev3 by rule ours on control S3.8 (policy says so)');
+    expect(decided.reason).toContain('fix s3-block-public-access in manual mode by rule ours');
   });
 });
 
-describe('triage: the default rule table', () => {
-  const controls = defaultRules.flatMap((rule) => rule.controls);
+describe('triage: the shipped rules', () => {
+  const controls = defaultRules.flatMap((rule) => rule.match.controls ?? []);
 
   it('lists each control once', () => {
     expect(new Set(controls).size).toBe(controls.length);
@@ -193,10 +194,13 @@ describe('triage: the default rule table', () => {
     }
   });
 
-  it('gives every rule a reason and at least one criterion', () => {
+  it('gives every rule a unique name, a reason and at least one criterion, and no owner or channel', () => {
+    expect(new Set(defaultRules.map((rule) => rule.name)).size).toBe(defaultRules.length);
     for (const rule of defaultRules) {
-      expect(rule.why.length).toBeGreaterThan(10);
-      expect(rule.tsc.length).toBeGreaterThan(0);
+      expect(rule.why?.length).toBeGreaterThan(10);
+      expect(rule.tsc?.length).toBeGreaterThan(0);
+      expect(rule).not.toHaveProperty('owner');
+      expect(rule).not.toHaveProperty('channel');
     }
   });
 

@@ -16,7 +16,7 @@ const accountId = /^\d{12}$/;
 const severities: readonly ActionableSeverity[] = ['sev1', 'sev2', 'sev3'];
 
 /**
- * Reads the text after `/soc2`. Pure: `teams` is the routing file's owner -> channel map.
+ * Reads the text after `/soc2`. Pure: `teams` is the policy file's team -> channel map.
  * Severities and 12-digit account ids are tried before team names, so a team called
  * "sev1" cannot hide the severity filter.
  */
@@ -36,7 +36,7 @@ export function parseSoc2Command(text: string, teams: Readonly<Record<string, st
       if (args.length > 1) return help('`/soc2 status` takes at most one filter; unexpected', args[1] ?? '');
       if (extra === undefined) return { kind: 'status', scope: { kind: 'all' } };
       const scope = statusScope(extra, teams);
-      return scope ? { kind: 'status', scope } : help('Not a severity (sev1, sev2, sev3), a 12-digit AWS account id or a team from the routing file', extra);
+      return scope ? { kind: 'status', scope } : help('Not a severity (sev1, sev2, sev3), a 12-digit AWS account id or a team from the policy file', extra);
     }
     default:
       return help('Unknown subcommand', subcommand);
