@@ -11,6 +11,9 @@ commands:
                                triage findings from files or folders and print one line per finding
   policy check FILE            validate a policy file (rules, teams, accounts, approvals)
   remediations [--json]        list every remediation: controls, mode, reversibility, IAM actions
+  evidence verify [--db PATH]  recompute the evidence hash chain; exit 0 only when intact
+  evidence export --from DATE --to DATE --format csv|json|html --out PATH [--db PATH]
+                               the audit window's evidence, grouped by SOC 2 criterion
   digest --dry-run [--week 2026-W47] [--db PATH]
                                print the weekly digest without posting it
   iam-policy                   print the bot's least-privilege IAM policy (generated from the remediations)
@@ -36,6 +39,10 @@ export async function main(args: string[]): Promise<number> {
       return runPolicyCommand(rest, io);
     case 'remediations':
       return runRemediationsCommand(rest, io);
+    case 'evidence': {
+      const { runEvidenceCommand } = await import('./cli/evidence-command.js');
+      return runEvidenceCommand(rest, io);
+    }
     case 'digest': {
       const { runDigestCommand } = await import('./cli/digest-command.js');
       return runDigestCommand(rest, io);

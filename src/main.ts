@@ -36,6 +36,7 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
       },
       routing: routingFromPolicy(policy),
       policy,
+      ...(env.EVIDENCE_HMAC_KEY ? { evidenceHmacKey: env.EVIDENCE_HMAC_KEY } : {}),
       securityHubRegion: env.securityHubRegion,
       log,
     });

@@ -4,6 +4,7 @@ import { defaultPolicy, type Policy } from '../config/policy.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { migrate, openDatabase, type Db } from '../evidence/database.js';
 import { EvidenceLog } from '../evidence/evidence-log.js';
+import { HeadSigner, parseHmacKey } from '../evidence/head-signature.js';
 import { FindingsRepo } from '../evidence/findings-repo.js';
 import { PollCursors } from '../evidence/poll-cursors.js';
 import { StatusQuery } from '../evidence/status-query.js';
@@ -26,6 +27,8 @@ export interface BotOptions {
   maxScanAgeMs?: number;
   routing: RoutingConfig;
   policy?: Policy;
+  /** Signs the evidence chain head (EVIDENCE_HMAC_KEY); off when absent. */
+  evidenceHmacKey?: string;
   securityHubRegion: string;
   aws?: AwsClientOptions;
   clock?: Clock;
@@ -76,7 +79,7 @@ export function createBot(options: BotOptions): Bot {
     clock,
     log: options.log,
     findings: new FindingsRepo(db),
-    evidence: new EvidenceLog(db, clock),
+    evidence: new EvidenceLog(db, clock, options.evidenceHmacKey ? new HeadSigner(parseHmacKey(options.evidenceHmacKey)) : null),
     status: new StatusQuery(db),
     aws,
     slack: webApiMessenger(app.client, () => clock.now().getTime()),

@@ -1,6 +1,7 @@
 import cron from 'node-cron';
 import { z } from 'zod';
 import { isTimeZone } from '../digest/time.js';
+import { parseHmacKey } from '../evidence/head-signature.js';
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region such as us-east-1');
 
@@ -26,6 +27,17 @@ const envSchema = z
     DIGEST_SCHEDULE: z.string().min(1).default('0 9 * * 1'),
     DIGEST_TIMEZONE: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin').default('UTC'),
     ONCALL_USERGROUP: z.string().regex(/^S[A-Z0-9]{2,}$/, 'must be a Slack user group id such as S012ABCDEF').optional(),
+    EVIDENCE_HMAC_KEY: z
+      .string()
+      .refine((text) => {
+        try {
+          parseHmacKey(text);
+          return true;
+        } catch {
+          return false;
+        }
+      }, 'must be at least 32 bytes, hex or base64 (for example: openssl rand -hex 32)')
+      .optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -42,6 +42,13 @@ describe('environment', () => {
     expect(found).toHaveLength(6);
   });
 
+  it('checks an evidence HMAC key is long enough without echoing it', () => {
+    const found = problems({ ...valid, EVIDENCE_HMAC_KEY: 'abcd' });
+    expect(found).toEqual([expect.stringMatching(/^EVIDENCE_HMAC_KEY: must be at least 32 bytes/)]);
+    expect(found.join()).not.toContain('abcd');
+    expect(problems({ ...valid, EVIDENCE_HMAC_KEY: 'ab'.repeat(32) })).toEqual([]);
+  });
+
   it('says a variable is missing rather than describing a type', () => {
     expect(problems({ ...valid, SLACK_BOT_TOKEN: '' })).toEqual(['SLACK_BOT_TOKEN is missing']);
   });
