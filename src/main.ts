@@ -1,5 +1,6 @@
 import { createBot, type Bot } from './app/bot.js';
 import { createLogger } from './app/logger.js';
+import { startRealtime } from './app/realtime.js';
 import { startSchedule } from './app/schedule.js';
 import { ConfigError, loadEnv, type Env } from './config/env.js';
 import { defaultPolicy, loadPolicyFile, PolicyFileError, type Policy } from './config/policy.js';
@@ -52,11 +53,12 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
     oncallUsergroup: env.ONCALL_USERGROUP ?? policy.escalation.oncallUsergroup ?? null,
   });
 
+  const realtime = env.SQS_QUEUE_URL ? startRealtime(bot, { queueUrl: env.SQS_QUEUE_URL, maxReceives: env.SQS_MAX_RECEIVES }) : null;
+
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down: no new work, finishing in-flight fixes');
-      schedule
-        .stop()
+      Promise.all([schedule.stop(), realtime?.stop()])
         .then(() => bot.stop())
         .then(resolve, (error: unknown) => {
           log.error({ err: String(error) }, 'shutdown failed');

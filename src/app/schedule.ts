@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { expireExceptions } from '../decisions/exception.js';
+import { deliverCards } from '../route/deliver-cards.js';
 import { runWeeklyDigest, type DigestConfig } from '../digest/digest-job.js';
 import { reminderSchedule, runSlaReminders } from '../digest/reminder-job.js';
 import type { Bot } from './bot.js';
@@ -24,6 +25,8 @@ export function startSchedule(bot: Bot, options: ScheduleOptions): { stop(): Pro
     { name: 'scan', expression: options.pollSchedule, run: () => bot.scan() },
     // Exceptions end on whole UTC days; checking every 10 minutes re-opens them promptly.
     { name: 'exception-expiry', expression: '*/10 * * * *', run: () => expireExceptions(bot.services) },
+    // Cards for findings stored by the real-time path, and any post Slack refused earlier.
+    { name: 'deliver-cards', expression: '* * * * *', run: () => deliverCards(bot.services) },
     { name: 'sla-reminders', expression: reminderSchedule, run: () => runSlaReminders(bot, { oncallUsergroup: options.oncallUsergroup }) },
     ...(digest ? [{ name: 'weekly-digest', expression: digest.schedule, timezone: digest.timeZone, run: () => runWeeklyDigest(bot, digest) }] : []),
   ];

@@ -38,6 +38,8 @@ const envSchema = z
         }
       }, 'must be at least 32 bytes, hex or base64 (for example: openssl rand -hex 32)')
       .optional(),
+    SQS_QUEUE_URL: z.string().regex(/^https:\/\/sqs[.-][a-z0-9-]+\.amazonaws\.com\/\d{12}\/[\w-]+(\.fifo)?$/, 'must be an SQS queue URL such as https://sqs.eu-west-1.amazonaws.com/111111111111/soc2-bot-events').optional(),
+    SQS_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -5,7 +5,9 @@ import { RDSClient } from '@aws-sdk/client-rds';
 import { S3Client } from '@aws-sdk/client-s3';
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import type { AwsCredentialIdentity } from '@aws-sdk/types';
+import { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 
 /** Per-Region SDK clients: the one seam through which the bot reaches AWS. */
 export interface AwsClients {
@@ -16,11 +18,13 @@ export interface AwsClients {
   cloudTrail(region: string): CloudTrailClient;
   rds(region: string): RDSClient;
   securityHub(region: string): SecurityHubClient;
+  config(region: string): ConfigServiceClient;
+  sqs(region: string): SQSClient;
 }
 
 export interface AwsClientOptions {
   /** Static credentials (the offline demo and tests); otherwise the SDK's default provider chain. */
-  credentials?: AwsCredentialIdentity;
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   /** Attempts per call, including the first; the SDK backs off with jitter on throttling. */
   maxAttempts?: number;
 }
@@ -56,6 +60,8 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients & D
     cloudTrail: perRegion((region) => new CloudTrailClient({ ...config, region })),
     rds: perRegion((region) => new RDSClient({ ...config, region })),
     securityHub: perRegion((region) => new SecurityHubClient({ ...config, region })),
+    config: perRegion((region) => new ConfigServiceClient({ ...config, region })),
+    sqs: perRegion((region) => new SQSClient({ ...config, region })),
     destroy() {
       for (const client of made) client.destroy();
     },

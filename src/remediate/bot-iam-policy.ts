@@ -1,8 +1,18 @@
 import { tagLookupPermissions } from '../route/tag-lookup.js';
 import type { Remediation } from './remediation.js';
 
-/** What the bot calls outside any remediation: reading findings, writing outcomes back, reading owner tags. */
-export const corePermissions = ['securityhub:BatchUpdateFindings', 'securityhub:GetFindings', ...tagLookupPermissions] as const;
+/**
+ * What the bot calls outside any remediation: reading findings, writing outcomes back,
+ * reading owner tags, and the optional real-time queue (drop the sqs actions without it).
+ */
+export const corePermissions = [
+  'securityhub:BatchUpdateFindings',
+  'securityhub:GetFindings',
+  ...tagLookupPermissions,
+  'sqs:ReceiveMessage',
+  'sqs:DeleteMessage',
+  'sqs:ChangeMessageVisibility',
+] as const;
 
 interface Statement {
   Sid: string;

@@ -16,11 +16,25 @@ import { resolveRoute } from './routing.js';
 
 export type IngestSummary = Record<IngestOutcome, number>;
 
+/** Findings stored per transaction: one commit per batch makes large polls fast, and a bounded batch keeps clicks from waiting long on the write lock. */
+const batchSize = 500;
+
 /** Triage and route each finding, remember it (dedup, recurrence) and record what was detected. */
 export function recordFindings(services: Services, findings: readonly Finding[]): IngestSummary {
   const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0 };
+  for (let i = 0; i < findings.length; i += batchSize) {
+    const batch = services.atomically(() => recordEach(services, findings.slice(i, i + batchSize)));
+    for (const key of Object.keys(summary) as (keyof IngestSummary)[]) summary[key] += batch[key];
+  }
+  return summary;
+}
+
+function recordEach(services: Services, findings: readonly Finding[]): IngestSummary {
+  const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0 };
   const now = services.clock.now();
-  for (const finding of findings) {
+  for (const incoming of findings) {
+    // The same check seen through another source (Config and Security Hub) is one finding.
+    const finding = services.findings.canonical(incoming);
     const decided = triage(finding, services.policy.rules);
     const route = resolveRoute(finding, services.routing);
     const outcome = services.findings.record(finding, decided, route, now);

@@ -185,7 +185,7 @@ describe('helpReply', () => {
     const reply = helpReply([], { message: 'Unknown subcommand', word: '<!channel>`x' });
     const [problem] = texts(reply.blocks);
     expect(problem).toBe(':warning: Unknown subcommand: `&lt;!channel&gt;ˋx`');
-    expect(texts(reply.blocks).join()).toContain('no teams are set in the routing file yet');
+    expect(texts(reply.blocks).join()).toContain('no teams are set in the policy file yet');
   });
 });
 

@@ -40,7 +40,7 @@ describe('parseSoc2Command', () => {
     expect(parseSoc2Command('status 12345', teams)).toMatchObject({ kind: 'help', problem: { word: '12345' } });
     expect(parseSoc2Command('status marketing', teams)).toMatchObject({
       kind: 'help',
-      problem: { message: expect.stringContaining('team from the routing file'), word: 'marketing' },
+      problem: { message: expect.stringContaining('team from the policy file'), word: 'marketing' },
     });
   });
 

@@ -90,7 +90,7 @@ describe('/soc2 help and mistakes', () => {
   });
 
   it('answers an unknown filter or a stray argument with what was wrong', async () => {
-    expect(shown((await runSoc2(offline, 'status marketing')).ack?.blocks)).toContain('a team from the routing file: `marketing`');
+    expect(shown((await runSoc2(offline, 'status marketing')).ack?.blocks)).toContain('a team from the policy file: `marketing`');
     expect(shown((await runSoc2(offline, 'scan please')).ack?.blocks)).toContain('takes no arguments; got: `please`');
   });
 });
