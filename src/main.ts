@@ -38,6 +38,9 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
       routing: routingFromPolicy(policy),
       policy,
       ...(env.EVIDENCE_HMAC_KEY ? { evidenceHmacKey: env.EVIDENCE_HMAC_KEY } : {}),
+      ...(env.ASSUME_ROLE_NAME
+        ? { assumeRole: { roleName: env.ASSUME_ROLE_NAME, ...(env.ASSUME_ROLE_EXTERNAL_ID ? { externalId: env.ASSUME_ROLE_EXTERNAL_ID } : {}) } }
+        : {}),
       securityHubRegion: env.securityHubRegion,
       log,
     });

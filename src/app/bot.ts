@@ -1,3 +1,4 @@
+import { STSClient } from '@aws-sdk/client-sts';
 import type { App } from '@slack/bolt';
 import type { Server } from 'node:http';
 import { defaultPolicy, type Policy } from '../config/policy.js';
@@ -10,6 +11,7 @@ import { PollCursors } from '../evidence/poll-cursors.js';
 import { StatusQuery } from '../evidence/status-query.js';
 import { scanSecurityHub, type ScanReport } from '../ingest/scan.js';
 import { createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
+import { AssumedRoleSessions, crossAccountClients } from '../remediate/assume-role.js';
 import { recoverInterruptedFixes } from '../remediate/recover-interrupted.js';
 import type { RoutingConfig } from '../route/routing.js';
 import { createTagLookup } from '../route/tag-lookup.js';
@@ -31,6 +33,8 @@ export interface BotOptions {
   evidenceHmacKey?: string;
   securityHubRegion: string;
   aws?: AwsClientOptions;
+  /** Fix in each finding's own account by assuming this role there (docs/assume-role.md). */
+  assumeRole?: { roleName: string; externalId?: string };
   clock?: Clock;
   log: Logger;
 }
@@ -55,6 +59,18 @@ export function createBot(options: BotOptions): Bot {
   if (applied.length) options.log.info({ applied }, 'database migrated');
   const clock = options.clock ?? systemClock;
   const aws = createAwsClients(options.aws);
+  const assumeRole = options.assumeRole;
+  const crossAccount = assumeRole
+    ? crossAccountClients(
+        new AssumedRoleSessions({
+          sts: new STSClient({ ...(options.aws?.credentials ? { credentials: options.aws.credentials } : {}), region: options.securityHubRegion }),
+          roleName: assumeRole.roleName,
+          clock,
+          ...(assumeRole.externalId ? { externalId: assumeRole.externalId } : {}),
+        }),
+        (credentials) => createAwsClients({ ...options.aws, credentials }),
+      )
+    : null;
   const background = new BackgroundWork((error) =>
     options.log.error({ err: error instanceof Error ? error.stack : String(error) }, 'background work failed'),
   );
@@ -82,6 +98,7 @@ export function createBot(options: BotOptions): Bot {
     evidence: new EvidenceLog(db, clock, options.evidenceHmacKey ? new HeadSigner(parseHmacKey(options.evidenceHmacKey)) : null),
     status: new StatusQuery(db),
     aws,
+    awsFor: (account) => crossAccount?.clientsFor(account) ?? aws,
     slack: webApiMessenger(app.client, () => clock.now().getTime()),
     routing: options.routing,
     tagLookup: createTagLookup({ aws, clock, log: options.log }),
@@ -129,6 +146,7 @@ export function createBot(options: BotOptions): Bot {
       await scanning?.catch(() => undefined);
       await background.idle();
       aws.destroy();
+      crossAccount?.destroy();
       db.close();
     },
   };

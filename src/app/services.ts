@@ -17,7 +17,10 @@ export interface Services {
   evidence: EvidenceLog;
   /** Read-only status answers (`/soc2`, the Home tab). */
   status: StatusQuery;
+  /** The bot's own clients: Security Hub, tag lookups, the queue. */
   aws: AwsClients;
+  /** Clients acting in a finding's account (an assumed role when configured, else the bot's own). */
+  awsFor(account: string): AwsClients;
   slack: SlackMessenger;
   routing: RoutingConfig;
   /** Fills in resource tags a finding arrived without, so owner tags can route it. */

@@ -40,6 +40,8 @@ const envSchema = z
       .optional(),
     SQS_QUEUE_URL: z.string().regex(/^https:\/\/sqs[.-][a-z0-9-]+\.amazonaws\.com\/\d{12}\/[\w-]+(\.fifo)?$/, 'must be an SQS queue URL such as https://sqs.eu-west-1.amazonaws.com/111111111111/soc2-bot-events').optional(),
     SQS_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
+    ASSUME_ROLE_NAME: z.string().regex(/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, 'must be an IAM role name (optionally with its path)').optional(),
+    ASSUME_ROLE_EXTERNAL_ID: z.string().min(2).max(1224).optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -60,7 +60,7 @@ export async function undoFix(
   if (!claimed) return { told: 'Someone else is already acting on this fix.' };
   const plan: Plan = parsed.data;
   try {
-    await undo.call(remediation, plan, services.aws);
+    await undo.call(remediation, plan, services.awsFor(tracked.finding.account));
   } catch (error) {
     const explanation = explainAwsError(error, null, remediation.permissions);
     services.evidence.append('fix.failed', tracked.finding.id, botActor, {

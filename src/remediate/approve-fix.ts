@@ -84,7 +84,8 @@ export async function runApprovedFix(
   let plan: Plan | null = null;
   let step: ApiCall | null = null;
   try {
-    plan = await remediation.plan(finding, services.aws, remediationOptions(services, remediation.id));
+    const aws = services.awsFor(finding.account);
+    plan = await remediation.plan(finding, aws, remediationOptions(services, remediation.id));
     services.evidence.append('fix.planned', finding.id, botActor, { ...plan });
     const shown = diffShownOnCard(services, finding.id);
     if (!plan.alreadyCompliant && shown !== null && shown !== plan.diff) {
@@ -107,14 +108,14 @@ export async function runApprovedFix(
     }
     await updateCard({ kind: 'fixing', by: user, at, diff: plan.diff });
     step = plan.calls[0] ?? null;
-    await remediation.apply(plan, services.aws);
+    await remediation.apply(plan, aws);
     services.evidence.append('fix.applied', finding.id, { type: 'aws', id: finding.account, name: null }, {
       remediation: remediation.id,
       calls: plan.calls,
       result: 'ok',
     });
     step = null;
-    const verification = await remediation.verify(plan, services.aws);
+    const verification = await remediation.verify(plan, aws);
     services.evidence.append(verification.ok ? 'fix.verified' : 'fix.failed', finding.id, botActor, {
       step: 'verify',
       ...verification,

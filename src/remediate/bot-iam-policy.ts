@@ -3,7 +3,8 @@ import type { Remediation } from './remediation.js';
 
 /**
  * What the bot calls outside any remediation: reading findings, writing outcomes back,
- * reading owner tags, and the optional real-time queue (drop the sqs actions without it).
+ * reading owner tags, the optional real-time queue and the optional per-account role
+ * (drop the sqs and sts actions when those are not used).
  */
 export const corePermissions = [
   'securityhub:BatchUpdateFindings',
@@ -12,6 +13,7 @@ export const corePermissions = [
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',
   'sqs:ChangeMessageVisibility',
+  'sts:AssumeRole',
 ] as const;
 
 interface Statement {

@@ -18,7 +18,7 @@ export async function recoverInterruptedFixes(services: Services): Promise<numbe
     let outcome: { fixed: boolean; detail: string };
     try {
       if (!remediation) throw new Error(`remediation ${tracked.triage.remediation ?? '(none)'} is not known`);
-      const plan = await remediation.plan(tracked.finding, services.aws, remediationOptions(services, remediation.id));
+      const plan = await remediation.plan(tracked.finding, services.awsFor(tracked.finding.account), remediationOptions(services, remediation.id));
       outcome = plan.alreadyCompliant
         ? { fixed: true, detail: 'the interrupted fix had taken effect: the resource meets the control (checked after a restart)' }
         : { fixed: false, detail: 'a restart interrupted the fix before it took effect; nothing was applied again. Approve again to retry.' };

@@ -60,7 +60,7 @@ async function openCardState(services: Services, tracked: TrackedFinding): Promi
   const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
   if (!remediation) return { kind: 'open', diff: null, planError: null, guidance };
   try {
-    const plan = await remediation.plan(tracked.finding, services.aws, remediationOptions(services, remediation.id));
+    const plan = await remediation.plan(tracked.finding, services.awsFor(tracked.finding.account), remediationOptions(services, remediation.id));
     return { kind: 'open', diff: plan.diff, planError: null };
   } catch (error) {
     if (error instanceof ManualOnlyError) return { kind: 'open', diff: error.plan.diff, planError: null, manualOnly: error.reason };

@@ -17,6 +17,7 @@ import { Ec2Service } from './ec2-service.js';
 import { IamService } from './iam-service.js';
 import { RdsService } from './rds-service.js';
 import { S3ControlService } from './s3-control-service.js';
+import { StsService } from './sts-service.js';
 import { blockActionsBody, signSlackRequest, viewSubmissionBody, type ViewSubmissionOptions } from './signed-request.js';
 import { SimulatedSlack } from './slack-workspace.js';
 
@@ -24,6 +25,8 @@ export interface OfflineBotOptions {
   databasePath: string;
   routing: RoutingConfig;
   policy?: Policy;
+  /** Fix through an assumed role per account (the simulated STS trusts the bot's account). */
+  assumeRole?: { roleName: string };
   log: Logger;
   region?: string;
   clock?: Clock;
@@ -34,10 +37,25 @@ export interface OfflineBotOptions {
 /** The simulated services beyond S3 and Security Hub, each registered on the account. */
 export interface SimulatedServices {
   s3Control: S3ControlService;
+  sts: StsService;
   ec2: Ec2Service;
   iam: IamService;
   cloudTrail: CloudTrailService;
   rds: RdsService;
+}
+
+/** Every simulated service beyond S3 and Security Hub, registered on the account. */
+export function registerSimulatedServices(aws: SimulatedAws, now: () => Date = () => new Date()): SimulatedServices {
+  const services: SimulatedServices = {
+    s3Control: new S3ControlService(aws.accountId),
+    sts: new StsService({ accountId: aws.accountId, now }),
+    ec2: new Ec2Service({ accountId: aws.accountId }),
+    iam: new IamService({ accountId: aws.accountId, now }),
+    cloudTrail: new CloudTrailService({ accountId: aws.accountId }),
+    rds: new RdsService({ accountId: aws.accountId }),
+  };
+  for (const service of Object.values(services)) aws.register(service);
+  return services;
 }
 
 export interface OfflineBot {
@@ -67,14 +85,7 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
   const clock = options.clock;
   const now = clock ? () => clock.now() : () => new Date();
   const aws = new SimulatedAws({ accountId: '111111111111', now });
-  const services: SimulatedServices = {
-    s3Control: new S3ControlService(aws.accountId),
-    ec2: new Ec2Service({ accountId: aws.accountId }),
-    iam: new IamService({ accountId: aws.accountId, now }),
-    cloudTrail: new CloudTrailService({ accountId: aws.accountId }),
-    rds: new RdsService({ accountId: aws.accountId }),
-  };
-  for (const service of Object.values(services)) aws.register(service);
+  const services = registerSimulatedServices(aws, now);
   const slack = new SimulatedSlack({ token, baseUrl: 'https://slack.sim/api/' });
   const server = setupServer(...aws.handlers(), ...slack.handlers());
   server.listen({
@@ -88,6 +99,7 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
     slack: { botToken: token, signingSecret, apiUrl: slack.baseUrl, retries: 0 },
     routing: options.routing,
     ...(options.policy ? { policy: options.policy } : {}),
+    ...(options.assumeRole ? { assumeRole: options.assumeRole } : {}),
     securityHubRegion: region,
     aws: {
       credentials: { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'simulated' },

@@ -16,12 +16,7 @@ import { defaultCatalogue } from '../../src/remediate/catalogue.js';
 import { remediationById } from '../../src/remediate/registry.js';
 import type { Plan, Remediation, Verification } from '../../src/remediate/remediation.js';
 import { SimulatedAws, type AwsCall } from '../../src/sim/aws-account.js';
-import { CloudTrailService } from '../../src/sim/cloudtrail-service.js';
-import { Ec2Service } from '../../src/sim/ec2-service.js';
-import { IamService } from '../../src/sim/iam-service.js';
-import type { SimulatedServices } from '../../src/sim/offline-bot.js';
-import { RdsService } from '../../src/sim/rds-service.js';
-import { S3ControlService } from '../../src/sim/s3-control-service.js';
+import { registerSimulatedServices, type SimulatedServices } from '../../src/sim/offline-bot.js';
 import { seedFromFindings, type SeedReport } from '../../src/sim/seed-from-findings.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -67,15 +62,7 @@ export interface SampleFix {
 /** A simulated account with this id, every service registered (as the offline bot has it). */
 export function simulatedAccount(accountId: string): { aws: SimulatedAws; services: SimulatedServices } {
   const aws = new SimulatedAws({ accountId });
-  const services: SimulatedServices = {
-    s3Control: new S3ControlService(accountId),
-    ec2: new Ec2Service({ accountId }),
-    iam: new IamService({ accountId }),
-    cloudTrail: new CloudTrailService({ accountId }),
-    rds: new RdsService({ accountId }),
-  };
-  for (const service of Object.values(services)) aws.register(service);
-  return { aws, services };
+  return { aws, services: registerSimulatedServices(aws) };
 }
 
 /** One msw server and one set of SDK clients for the test file; each sample gets a fresh account. */
