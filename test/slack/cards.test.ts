@@ -54,13 +54,15 @@ describe('finding card', () => {
     expect(text).not.toContain('<https://evil');
   });
 
-  it('cuts a long diff with a note and stays within Block Kit limits', () => {
-    const long = Array.from({ length: 2000 }, (_, i) => `+ setting${i}: true`).join('\n');
+  it('cuts a 10,000-line diff with a note and stays within Block Kit limits', () => {
+    const long = Array.from({ length: 10_000 }, (_, i) => `+ setting${i}: true`).join('\n');
     const card = buildFindingCard(makeTracked(), { kind: 'open', diff: long, planError: null });
     for (const block of card.blocks) {
       if (block.type === 'section' && block.text) expect(block.text.text.length).toBeLessThanOrEqual(limits.sectionText);
     }
     expect(allText(card.blocks)).toContain('full diff is kept in the evidence');
     expect(card.blocks.length).toBeLessThanOrEqual(limits.blocks);
+    // Slack also refuses messages whose blocks add up to about 12,000 characters.
+    expect(JSON.stringify(card.blocks).length).toBeLessThan(12_000);
   });
 });
