@@ -34,7 +34,8 @@ export type IngestOutcome =
   | 'new' // first sighting
   | 'recurred' // was fixed or closed, and failed again
   | 'updated' // seen before, source has newer data, nothing for a human to do again
-  | 'unchanged'; // the same record again (dedup)
+  | 'unchanged' // the same record again (dedup)
+  | 'resolved'; // was waiting for a decision, and the source now says it passed or was closed
 
 interface FindingRow {
   finding_json: string;
@@ -123,7 +124,7 @@ export class FindingsRepo {
       tsc: JSON.stringify(triage.tsc),
       reason: triage.reason,
       channel: route.channel,
-      status: needsAction ? 'open' : 'no_action',
+      status: (needsAction ? 'open' : 'no_action') as FindingStatus,
       finding_json: JSON.stringify(finding),
       dedup_key: dedupKey(finding),
     };
@@ -143,10 +144,13 @@ export class FindingsRepo {
       this.sql('UPDATE findings SET last_seen_at = ? WHERE id = ?').run(values.now, finding.id);
       return 'unchanged';
     }
-    const closed = existing.status === 'fixed' || existing.status === 'no_action';
+    const closed = existing.status === 'fixed' || existing.status === 'no_action' || existing.status === 'resolved_at_source';
     const recurred = closed && needsAction;
-    // A finding being worked on keeps its status; the source's newer data is kept for the card.
-    const status = recurred || existing.status === 'no_action' || !needsAction ? values.status : existing.status;
+    const awaitingDecision = ['open', 'awaiting_second', 'fix_failed', 'exception_requested'].includes(existing.status);
+    const resolved = awaitingDecision && !needsAction;
+    // Fixed, excepted or being-fixed findings keep their status (our own write-back comes back as an
+    // update); the source's newer data is kept either way.
+    const status: FindingStatus = recurred ? 'open' : resolved ? 'resolved_at_source' : existing.status === 'no_action' ? values.status : existing.status;
     this.sql(`UPDATE findings SET last_seen_at = @now, source_updated_at = @source_updated_at, severity = @severity,
         mode = @mode, remediation = @remediation, due_at = @due_at, tsc = @tsc, reason = @reason, channel = @channel,
         finding_json = @finding_json, status = @status,
@@ -157,7 +161,7 @@ export class FindingsRepo {
         card_ts = CASE WHEN @recurred = 1 THEN NULL ELSE card_ts END
         WHERE id = @id`)
       .run({ ...values, status, recurred: recurred ? 1 : 0 });
-    return recurred ? 'recurred' : 'updated';
+    return recurred ? 'recurred' : resolved ? 'resolved' : 'updated';
   }
 
   setCard(id: string, channel: string, ts: string): void {
@@ -170,6 +174,18 @@ export class FindingsRepo {
       this
         .sql("SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL ORDER BY first_seen_at, id")
         .all() as FindingRow[]
+    ).map(fromRow);
+  }
+
+  /** Findings Security Hub closed while their card still asks for a decision: the card must say so. */
+  resolvedWithStaleCard(): TrackedFinding[] {
+    return (
+      this.sql(`SELECT f.* FROM findings f
+        JOIN (SELECT finding_id, max(seq) AS at_seq FROM evidence_events
+              WHERE kind = 'finding.resolved_at_source' GROUP BY finding_id) r ON r.finding_id = f.id
+        WHERE f.status = 'resolved_at_source' AND f.card_ts IS NOT NULL
+          AND NOT EXISTS (SELECT 1 FROM evidence_events e WHERE e.finding_id = f.id AND e.kind = 'card.updated' AND e.seq > r.at_seq)
+        ORDER BY f.id`).all() as FindingRow[]
     ).map(fromRow);
   }
 

@@ -6,7 +6,7 @@ import type { IngestOutcome, TrackedFinding } from '../evidence/findings-repo.js
 import { explainAwsError } from '../remediate/explain-aws-error.js';
 import { defaultCatalogue } from '../remediate/catalogue.js';
 import { ManualOnlyError } from '../remediate/manual-only-error.js';
-import { runApprovedFix } from '../remediate/approve-fix.js';
+import { runApprovedFix, updateFindingCard } from '../remediate/approve-fix.js';
 import { remediationById } from '../remediate/registry.js';
 import type { Remediation } from '../remediate/remediation.js';
 import { remediationOptions } from '../remediate/remediation-options.js';
@@ -21,7 +21,7 @@ const batchSize = 500;
 
 /** Triage and route each finding, remember it (dedup, recurrence) and record what was detected. */
 export function recordFindings(services: Services, findings: readonly Finding[]): IngestSummary {
-  const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0 };
+  const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0 };
   for (let i = 0; i < findings.length; i += batchSize) {
     const batch = services.atomically(() => recordEach(services, findings.slice(i, i + batchSize)));
     for (const key of Object.keys(summary) as (keyof IngestSummary)[]) summary[key] += batch[key];
@@ -30,7 +30,7 @@ export function recordFindings(services: Services, findings: readonly Finding[])
 }
 
 function recordEach(services: Services, findings: readonly Finding[]): IngestSummary {
-  const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0 };
+  const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0 };
   const now = services.clock.now();
   for (const incoming of findings) {
     // The same check seen through another source (Config and Security Hub) is one finding.
@@ -40,6 +40,14 @@ function recordEach(services: Services, findings: readonly Finding[]): IngestSum
     const outcome = services.findings.record(finding, decided, route, now);
     summary[outcome] += 1;
     if (outcome === 'unchanged') continue;
+    if (outcome === 'resolved') {
+      services.evidence.append('finding.resolved_at_source', finding.id, botActor, {
+        compliance: finding.compliance,
+        recordState: finding.recordState,
+        workflow: finding.workflow,
+      });
+      continue;
+    }
     const kind = outcome === 'new' ? 'finding.detected' : outcome === 'recurred' ? 'finding.recurred' : 'finding.updated';
     services.evidence.append(kind, finding.id, botActor, { finding, triage: decided, route });
   }
@@ -92,6 +100,9 @@ async function fixOnAutopilot(services: Services, tracked: TrackedFinding, remed
 
 /** Posts a card for every open finding that has none yet. Returns how many were posted. */
 export async function deliverCards(services: Services): Promise<number> {
+  for (const tracked of services.findings.resolvedWithStaleCard()) {
+    await updateFindingCard(services, tracked, { kind: 'resolved_at_source', at: services.clock.now().toISOString(), diff: null });
+  }
   let posted = 0;
   for (const tracked of services.findings.awaitingCard()) {
     const remediation = tracked.triage.mode === 'autopilot' && tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;

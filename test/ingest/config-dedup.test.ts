@@ -86,7 +86,7 @@ describe('one problem from two sources is one finding', () => {
     expect(rows().map((r) => r.id)).toEqual([fromHub.id]);
     // The evaluation brings its verdict and time; Security Hub's description and severity stay.
     expect(repo.get(fromHub.id)?.finding).toEqual({ ...fromHub, updatedAt: fromConfig.updatedAt });
-    expect(ingest(configFinding({ ...trailEvaluation, compliance: 'COMPLIANT', recordedAt: '2026-11-24T12:00:00.000Z' }))).toBe('updated');
+    expect(ingest(configFinding({ ...trailEvaluation, compliance: 'COMPLIANT', recordedAt: '2026-11-24T12:00:00.000Z' }))).toBe('resolved') // still open when it passed: closed at the source;
     expect(repo.get(fromHub.id)).toMatchObject({ status: 'no_action', finding: { compliance: 'PASSED', severity: fromHub.severity, title: fromHub.title } });
   });
 
@@ -135,7 +135,7 @@ describe('one problem from two sources is one finding', () => {
     expect(ingest(olderHubCopy)).toBe('unchanged');
     expect(repo.get(fromConfig.id)?.finding.title).toBe(fromConfig.title);
     // The compliant change that follows closes it.
-    expect(ingest(configFinding({ compliance: 'COMPLIANT', recordedAt: '2026-11-24T13:00:00.000Z' }))).toBe('updated');
+    expect(ingest(configFinding({ compliance: 'COMPLIANT', recordedAt: '2026-11-24T13:00:00.000Z' }))).toBe('resolved');
     expect(repo.get(fromConfig.id)?.status).toBe('no_action');
   });
 

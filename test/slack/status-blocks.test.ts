@@ -191,7 +191,7 @@ describe('helpReply', () => {
 
 describe('scan replies', () => {
   it('reports the numbers of the pass', () => {
-    const reply = scanReply({ new: 2, recurred: 1, updated: 4, unchanged: 7, pages: 1, rejected: 1, cardsPosted: 3 }, false);
+    const reply = scanReply({ new: 2, recurred: 1, updated: 4, unchanged: 7, resolved: 0, pages: 1, rejected: 1, cardsPosted: 3 }, false);
     expect(reply.text).toBe('Scan finished: 2 new, 1 recurred, 3 cards posted, 1 rejected.');
     const all = texts(reply.blocks).join('\n');
     expect(all).toContain('4 updated, 7 unchanged; 1 page read');
@@ -201,7 +201,7 @@ describe('scan replies', () => {
 
   it('says when the results are those of a scan that was already running', () => {
     expect(scanStartedReply(true).text).toContain('already running');
-    expect(texts(scanReply({ new: 0, recurred: 0, updated: 0, unchanged: 0, pages: 1, rejected: 0, cardsPosted: 0 }, true).blocks).join()).toContain(
+    expect(texts(scanReply({ new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0, pages: 1, rejected: 0, cardsPosted: 0 }, true).blocks).join()).toContain(
       'already running',
     );
   });
