@@ -86,8 +86,9 @@ describe('one problem from two sources is one finding', () => {
     expect(rows().map((r) => r.id)).toEqual([fromHub.id]);
     // The evaluation brings its verdict and time; Security Hub's description and severity stay.
     expect(repo.get(fromHub.id)?.finding).toEqual({ ...fromHub, updatedAt: fromConfig.updatedAt });
-    expect(ingest(configFinding({ ...trailEvaluation, compliance: 'COMPLIANT', recordedAt: '2026-11-24T12:00:00.000Z' }))).toBe('resolved') // still open when it passed: closed at the source;
-    expect(repo.get(fromHub.id)).toMatchObject({ status: 'no_action', finding: { compliance: 'PASSED', severity: fromHub.severity, title: fromHub.title } });
+    expect(ingest(configFinding({ ...trailEvaluation, compliance: 'COMPLIANT', recordedAt: '2026-11-24T12:00:00.000Z' }))).toBe('resolved');
+    // Still open when it passed: closed at the source.
+    expect(repo.get(fromHub.id)).toMatchObject({ status: 'resolved_at_source', finding: { compliance: 'PASSED', severity: fromHub.severity, title: fromHub.title } });
   });
 
   it("matches a custom rule's evaluation with Security Hub's \"AWS Config\" product finding by rule name", () => {
@@ -136,7 +137,7 @@ describe('one problem from two sources is one finding', () => {
     expect(repo.get(fromConfig.id)?.finding.title).toBe(fromConfig.title);
     // The compliant change that follows closes it.
     expect(ingest(configFinding({ compliance: 'COMPLIANT', recordedAt: '2026-11-24T13:00:00.000Z' }))).toBe('resolved');
-    expect(repo.get(fromConfig.id)?.status).toBe('no_action');
+    expect(repo.get(fromConfig.id)?.status).toBe('resolved_at_source');
   });
 
   it('stores a copy recorded without canonical() as a second row rather than failing the whole ingest', () => {
