@@ -2,6 +2,7 @@ import { createBot, type Bot } from './app/bot.js';
 import { createLogger } from './app/logger.js';
 import { startRealtime } from './app/realtime.js';
 import { startSchedule } from './app/schedule.js';
+import { parseConfigTargets } from './config/config-targets.js';
 import { ConfigError, loadEnv, type Env } from './config/env.js';
 import { defaultPolicy, loadPolicyFile, PolicyFileError, type Policy } from './config/policy.js';
 import { approvalsConfigured } from './decisions/approvers.js';
@@ -54,6 +55,7 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
     pollSchedule: env.POLL_SCHEDULE,
     digest: env.DIGEST_CHANNEL ? { channel: env.DIGEST_CHANNEL, schedule: env.DIGEST_SCHEDULE, timeZone: env.DIGEST_TIMEZONE } : null,
     oncallUsergroup: env.ONCALL_USERGROUP ?? policy.escalation.oncallUsergroup ?? null,
+    configTargets: env.CONFIG_POLL ? (parseConfigTargets(env.CONFIG_POLL) ?? []) : [],
   });
 
   const realtime = env.SQS_QUEUE_URL ? startRealtime(bot, { queueUrl: env.SQS_QUEUE_URL, maxReceives: env.SQS_MAX_RECEIVES }) : null;

@@ -1,5 +1,7 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { expireExceptions } from '../decisions/exception.js';
+import type { ConfigTarget } from '../config/config-targets.js';
+import { scanConfig } from '../ingest/config-scan.js';
 import { deliverCards } from '../route/deliver-cards.js';
 import { runWeeklyDigest, type DigestConfig } from '../digest/digest-job.js';
 import { reminderSchedule, runSlaReminders } from '../digest/reminder-job.js';
@@ -10,6 +12,8 @@ export interface ScheduleOptions {
   /** Null: no digest (no DIGEST_CHANNEL). */
   digest: DigestConfig | null;
   oncallUsergroup: string | null;
+  /** AWS Config accounts and Regions polled on the scan schedule (empty: none). */
+  configTargets: readonly ConfigTarget[];
 }
 
 /**
@@ -23,6 +27,9 @@ export function startSchedule(bot: Bot, options: ScheduleOptions): { stop(): Pro
   const digest = options.digest;
   const jobs: { name: string; expression: string; timezone?: string; run: () => Promise<unknown> }[] = [
     { name: 'scan', expression: options.pollSchedule, run: () => bot.scan() },
+    ...(options.configTargets.length > 0
+      ? [{ name: 'config-scan', expression: options.pollSchedule, run: () => scanConfig(bot.services, options.configTargets) }]
+      : []),
     // Exceptions end on whole UTC days; checking every 10 minutes re-opens them promptly.
     { name: 'exception-expiry', expression: '*/10 * * * *', run: () => expireExceptions(bot.services) },
     // Cards for findings stored by the real-time path, and any post Slack refused earlier.

@@ -2,6 +2,7 @@ import cron from 'node-cron';
 import { z } from 'zod';
 import { isTimeZone } from '../digest/time.js';
 import { parseHmacKey } from '../evidence/head-signature.js';
+import { parseConfigTargets } from './config-targets.js';
 
 const region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS Region such as us-east-1');
 
@@ -42,6 +43,10 @@ const envSchema = z
     SQS_MAX_RECEIVES: z.coerce.number().int().min(1).max(1000).default(5),
     ASSUME_ROLE_NAME: z.string().regex(/^([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, 'must be an IAM role name (optionally with its path)').optional(),
     ASSUME_ROLE_EXTERNAL_ID: z.string().min(2).max(1224).optional(),
+    CONFIG_POLL: z
+      .string()
+      .refine((text) => parseConfigTargets(text) !== null, 'must list account:Region pairs, e.g. 111111111111:eu-west-1,222222222222:us-east-1')
+      .optional(),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   });
 

@@ -3,13 +3,16 @@ import type { Remediation } from './remediation.js';
 
 /**
  * What the bot calls outside any remediation: reading findings, writing outcomes back,
- * reading owner tags, the optional real-time queue and the optional per-account role
- * (drop the sqs and sts actions when those are not used).
+ * reading owner tags, and the optional Config poll, real-time queue and per-account role
+ * (drop the config, sqs and sts actions when those are not used).
  */
 export const corePermissions = [
   'securityhub:BatchUpdateFindings',
   'securityhub:GetFindings',
   ...tagLookupPermissions,
+  'config:BatchGetResourceConfig',
+  'config:DescribeComplianceByConfigRule',
+  'config:GetComplianceDetailsByConfigRule',
   'sqs:ReceiveMessage',
   'sqs:DeleteMessage',
   'sqs:ChangeMessageVisibility',

@@ -13,6 +13,7 @@ import type { Clock } from '../domain/clock.js';
 import type { RoutingConfig } from '../route/routing.js';
 import { SimulatedAws } from './aws-account.js';
 import { CloudTrailService } from './cloudtrail-service.js';
+import { ConfigService } from './config-service.js';
 import { Ec2Service } from './ec2-service.js';
 import { IamService } from './iam-service.js';
 import { RdsService } from './rds-service.js';
@@ -38,6 +39,7 @@ export interface OfflineBotOptions {
 export interface SimulatedServices {
   s3Control: S3ControlService;
   sts: StsService;
+  config: ConfigService;
   ec2: Ec2Service;
   iam: IamService;
   cloudTrail: CloudTrailService;
@@ -49,6 +51,7 @@ export function registerSimulatedServices(aws: SimulatedAws, now: () => Date = (
   const services: SimulatedServices = {
     s3Control: new S3ControlService(aws.accountId),
     sts: new StsService({ accountId: aws.accountId, now }),
+    config: new ConfigService({ accountId: aws.accountId }),
     ec2: new Ec2Service({ accountId: aws.accountId }),
     iam: new IamService({ accountId: aws.accountId, now }),
     cloudTrail: new CloudTrailService({ accountId: aws.accountId }),
