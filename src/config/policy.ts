@@ -51,6 +51,15 @@ const policySchema = z
       })
       .default({ maxDays: { sev1: 7, sev2: 30, sev3: 90 }, separationOfDuties: false }),
     escalation: z.strictObject({ channel: channelId.optional(), oncallUsergroup: userGroup.optional() }).default({}),
+    /** Guard rails on fixes that run without asking. */
+    autopilot: z
+      .strictObject({
+        /** Beyond this many autopilot fixes in one account within an hour, fixes ask first (copilot) and security is told. */
+        maxFixesPerAccountPerHour: z.number().int().min(0).default(20),
+        /** A resource tagged with this key (any value) is never fixed without asking. */
+        optOutTag: z.string().min(1).max(128).default('soc2-bot:no-autopilot'),
+      })
+      .default({ maxFixesPerAccountPerHour: 20, optOutTag: 'soc2-bot:no-autopilot' }),
     /** Options per remediation id (a KMS key, a log bucket, replacement CIDRs); each remediation validates its own. */
     remediationOptions: z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected a remediation id'), z.record(z.string(), z.unknown())).default({}),
   })

@@ -189,6 +189,14 @@ export class FindingsRepo {
     ).map(fromRow);
   }
 
+  /** Fixes applied without a human decision in one account since `since` (the autopilot circuit breaker). */
+  autopilotFixesSince(account: string, since: Date): number {
+    return this.sql(`SELECT count(*) FROM evidence_events e JOIN findings f ON f.id = e.finding_id
+        WHERE e.kind = 'fix.applied' AND e.at >= ? AND f.account = ? AND f.mode = 'autopilot'`)
+      .pluck()
+      .get(since.toISOString(), account) as number;
+  }
+
   /** Findings in one status, oldest first (a restart looks for fixes it was in the middle of). */
   inStatus(status: FindingStatus): TrackedFinding[] {
     return (this.sql('SELECT * FROM findings WHERE status = ? ORDER BY first_seen_at, id').all(status) as FindingRow[]).map(fromRow);

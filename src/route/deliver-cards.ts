@@ -99,18 +99,45 @@ async function fixOnAutopilot(services: Services, tracked: TrackedFinding, remed
 }
 
 /** Posts a card for every open finding that has none yet. Returns how many were posted. */
+/**
+ * Autopilot's guard rails: a resource tagged to opt out, or an account past its hourly
+ * budget of automatic fixes, gets a card that asks first. Returns why, or null when the
+ * fix may run. Security is told once per delivery pass when an account's breaker trips.
+ */
+async function autopilotGuard(services: Services, tracked: TrackedFinding, tripped: Set<string>): Promise<string | null> {
+  const { optOutTag, maxFixesPerAccountPerHour } = services.policy.autopilot;
+  if (Object.hasOwn(tracked.finding.resource.tags, optOutTag)) return `the resource is tagged ${optOutTag}`;
+  const account = tracked.finding.account;
+  const since = new Date(services.clock.now().getTime() - 60 * 60_000);
+  if (services.findings.autopilotFixesSince(account, since) < maxFixesPerAccountPerHour) return null;
+  if (!tripped.has(account)) {
+    tripped.add(account);
+    services.log.warn({ account, maxFixesPerAccountPerHour }, 'autopilot circuit breaker tripped');
+    await services.slack
+      .postText(
+        services.policy.escalation.channel ?? services.routing.fallbackChannel,
+        `:octagonal_sign: Autopilot paused for account ${account}: ${maxFixesPerAccountPerHour} automatic fixes in the last hour. Further fixes there ask for approval until the hour has passed; if this is a deployment re-creating the same drift, fix the deployment.`,
+      )
+      .catch((error: unknown) => services.log.error({ err: error instanceof Error ? error.message : String(error) }, 'could not tell security the breaker tripped'));
+  }
+  return `autopilot paused for account ${account} (circuit breaker)`;
+}
+
 export async function deliverCards(services: Services): Promise<number> {
+  const tripped = new Set<string>();
   for (const tracked of services.findings.resolvedWithStaleCard()) {
     await updateFindingCard(services, tracked, { kind: 'resolved_at_source', at: services.clock.now().toISOString(), diff: null });
   }
   let posted = 0;
   for (const tracked of services.findings.awaitingCard()) {
     const remediation = tracked.triage.mode === 'autopilot' && tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
-    if (remediation) {
+    const guard = remediation ? await autopilotGuard(services, tracked, tripped) : null;
+    if (remediation && guard === null) {
       posted += await fixOnAutopilot(services, tracked, remediation);
       continue;
     }
-    const state = await openCardState(services, tracked);
+    const opened = await openCardState(services, tracked);
+    const state = guard && opened.kind === 'open' ? { ...opened, autopilotHeld: guard } : opened;
     const card = buildFindingCard(tracked, state);
     try {
       const where = await services.slack.post(tracked.channel, card);

@@ -21,7 +21,7 @@ export const limits = { headerText: 150, sectionText: 3000, fieldText: 2000, but
 
 /** What the card says about the fix, if anything happened yet. */
 export type CardState =
-  | { kind: 'open'; diff: string | null; planError: string | null; manualOnly?: string | null; guidance?: ManualGuidance | null }
+  | { kind: 'open'; diff: string | null; planError: string | null; manualOnly?: string | null; guidance?: ManualGuidance | null; autopilotHeld?: string | null }
   | { kind: 'awaiting_second'; by: Person; at: string; diff: string | null }
   | { kind: 'fixing'; by: Person; at: string; diff: string }
   | { kind: 'fixed'; by: Person; at: string; diff: string; verification: string; undoable: boolean }
@@ -167,6 +167,12 @@ export function buildFindingCard(tracked: TrackedFinding, state: CardState): Car
     blocks.push({
       type: 'section',
       text: { type: 'mrkdwn', text: '*Fix*: no automatic fix for this control yet; fix it by hand, or use Exception or Escalate.' },
+    });
+  }
+  if (state.kind === 'open' && state.autopilotHeld) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: truncate(`:double_vertical_bar: *Not fixed automatically:* ${escapeMrkdwn(state.autopilotHeld)}. Approve to apply it.`, limits.sectionText) },
     });
   }
   if (state.kind === 'open' && state.manualOnly) {
