@@ -95,3 +95,13 @@ export function queryList(form: Record<string, string>, prefix: string): Record<
   }
   return [...items.entries()].sort(([a], [b]) => a - b).map(([, item]) => item);
 }
+
+/** An AWS Query protocol error (IAM, RDS, STS): `<ErrorResponse><Error><Type><Code><Message>`. */
+export function queryErrorReply(xmlns: string, fault: AwsFault, requestId: string): Response {
+  return new Response(
+    `<ErrorResponse xmlns="${xmlns}"><Error><Type>${fault.status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
+      `<Code>${xmlEscape(fault.code)}</Code><Message>${xmlEscape(fault.message ?? fault.code)}</Message></Error>` +
+      `<RequestId>${requestId}</RequestId></ErrorResponse>`,
+    { status: fault.status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId } },
+  );
+}

@@ -6,7 +6,7 @@
  */
 import { HttpResponse } from 'msw';
 import { z } from 'zod';
-import { ApiError, failing, readQueryForm, unsupported, xmlEscape, type AwsFault, type Routed, type SimService } from './aws-service.js';
+import { ApiError, failing, readQueryForm, unsupported, xmlEscape, type AwsFault, type Routed, type SimService, queryErrorReply } from './aws-service.js';
 
 const XMLNS = 'https://iam.amazonaws.com/doc/2010-05-08/';
 /** IAM's own cap: CreatePolicyVersion on a policy that has this many fails with LimitExceeded. */
@@ -292,12 +292,7 @@ export class IamService implements SimService {
   }
 
   errorReply(fault: AwsFault, requestId: string): Response {
-    return new HttpResponse(
-      `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${fault.status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
-        `<Code>${xmlEscape(fault.code)}</Code><Message>${xmlEscape(fault.message ?? fault.code)}</Message></Error>` +
-        `<RequestId>${requestId}</RequestId></ErrorResponse>`,
-      { status: fault.status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId } },
-    );
+    return queryErrorReply(XMLNS, fault, requestId);
   }
 
   requestIdHeaders(requestId: string): Record<string, string> {

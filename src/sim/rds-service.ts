@@ -5,7 +5,7 @@
  * DBInstanceNotFoundFault).
  */
 import { HttpResponse } from 'msw';
-import { ApiError, readQueryForm, unsupported, xmlEscape, type AwsFault, type Routed, type SimService } from './aws-service.js';
+import { ApiError, readQueryForm, unsupported, xmlEscape, type AwsFault, type Routed, type SimService, queryErrorReply } from './aws-service.js';
 
 export interface DbInstanceState {
   identifier: string;
@@ -86,12 +86,7 @@ export class RdsService implements SimService {
   }
 
   errorReply(fault: AwsFault, requestId: string): Response {
-    return new HttpResponse(
-      `<ErrorResponse xmlns="${XMLNS}"><Error><Type>${fault.status >= 500 ? 'Receiver' : 'Sender'}</Type>` +
-        `<Code>${xmlEscape(fault.code)}</Code><Message>${xmlEscape(fault.message ?? fault.code)}</Message></Error>` +
-        `<RequestId>${requestId}</RequestId></ErrorResponse>`,
-      { status: fault.status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId } },
-    );
+    return queryErrorReply(XMLNS, fault, requestId);
   }
 
   requestIdHeaders(requestId: string): Record<string, string> {

@@ -24,8 +24,6 @@ import {
 /** EC2.19's list of high-risk ports (Security Hub control reference). */
 const HIGH_RISK_PORTS = [20, 21, 22, 23, 25, 110, 135, 143, 445, 1433, 1434, 3000, 3306, 3389, 4333, 5000, 5432, 5500, 5601, 8080, 8088, 8888, 9200, 9300];
 const REMOTE_ADMIN_PORTS = [22, 3389];
-const WORLD_V4 = '0.0.0.0/0';
-const WORLD_V6 = '::/0';
 
 type Family = 'ipv4' | 'ipv6';
 
