@@ -33,7 +33,7 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
       slack: {
         botToken: env.SLACK_BOT_TOKEN,
         ...(env.SLACK_SIGNING_SECRET ? { signingSecret: env.SLACK_SIGNING_SECRET } : {}),
-        ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN } : {}),
+        ...(env.SLACK_APP_TOKEN ? { appToken: env.SLACK_APP_TOKEN, probePort: env.PORT } : {}),
         ...(env.SLACK_API_URL ? { apiUrl: env.SLACK_API_URL } : {}),
       },
       routing: routingFromPolicy(policy),

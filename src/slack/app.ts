@@ -25,6 +25,8 @@ export interface SlackAppOptions {
   appToken?: string;
   /** Another Web API base URL (tests, the offline demo). */
   apiUrl?: string;
+  /** Socket Mode: the port the health probes are served on (HTTP mode serves them next to /slack/events). */
+  probePort?: number;
   log: Logger;
   /** Retries of the Web API client; tests use 0 so an unanswered call fails fast. */
   retries?: number;
@@ -49,7 +51,16 @@ export function createSlackApp(options: SlackAppOptions): App {
     },
   }));
   if (options.appToken) {
-    return new App({ token: options.botToken, appToken: options.appToken, socketMode: true, logger, clientOptions });
+    // Socket Mode has no inbound Slack traffic, but the probes still need a port (container health checks).
+    return new App({
+      token: options.botToken,
+      appToken: options.appToken,
+      socketMode: true,
+      logger,
+      clientOptions,
+      customRoutes,
+      installerOptions: { port: options.probePort ?? 3000 },
+    });
   }
   if (!options.signingSecret) throw new Error('HTTP mode needs a signing secret');
   const receiver = new HTTPReceiver({ signingSecret: options.signingSecret, logger, customRoutes, endpoints: '/slack/events' });
