@@ -15,6 +15,7 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { SimulatedAws } from '../../src/sim/aws-account.js';
+import { errorOf } from '../helpers/aws-error.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'sim' };
 let sim = new SimulatedAws();
@@ -31,16 +32,6 @@ afterAll(() => {
   server.close();
   s3.destroy();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`non-Error thrown: ${String(error)}`);
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('S3 default encryption', () => {
   it('reports SSE-S3 for a new bucket, and the not-found error for a bucket from before 2023', async () => {

@@ -15,6 +15,7 @@ import {
   SecurityHubClient,
 } from '@aws-sdk/client-securityhub';
 import { buildControlFinding, SimulatedAws } from '../../src/sim/aws-account.js';
+import { errorOf } from '../helpers/aws-error.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'sim' };
 const allOff = { BlockPublicAcls: false, IgnorePublicAcls: false, BlockPublicPolicy: false, RestrictPublicBuckets: false };
@@ -38,16 +39,6 @@ afterAll(() => {
   s3.destroy();
   hub.destroy();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`non-Error thrown: ${String(error)}`);
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('S3', () => {
   it('round-trips a Public Access Block and records the calls', async () => {

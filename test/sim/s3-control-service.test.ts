@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-s3-control';
 import { SimulatedAws } from '../../src/sim/aws-account.js';
 import { S3ControlService } from '../../src/sim/s3-control-service.js';
+import { errorOf } from '../helpers/aws-error.js';
 
 const credentials = { accessKeyId: 'AKIDSIMULATED', secretAccessKey: 'sim' };
 const account = '111122223333';
@@ -31,16 +32,6 @@ afterAll(() => {
   server.close();
   client.destroy();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`non-Error thrown: ${String(error)}`);
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('S3 Control account Public Access Block', () => {
   it('answers NoSuchPublicAccessBlockConfiguration for an account that never had one', async () => {
