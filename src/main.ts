@@ -49,8 +49,11 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
     if (error instanceof MigrationError) return fail(`soc2-bot cannot start: ${error.message}; the database was left as it was`, exSoftware);
     throw error;
   }
-  await bot.start(env.PORT);
-  log.info({ mode: env.SLACK_APP_TOKEN ? 'socket' : 'http', port: env.PORT, region: env.securityHubRegion }, 'soc2-bot started');
+  const server = await bot.start(env.PORT);
+  // PORT=0 picks a free port; the log names the one actually bound.
+  const address = server?.address();
+  const port = typeof address === 'object' && address ? address.port : env.PORT;
+  log.info({ mode: env.SLACK_APP_TOKEN ? 'socket' : 'http', port, region: env.securityHubRegion }, 'soc2-bot started');
   const schedule = startSchedule(bot, {
     pollSchedule: env.POLL_SCHEDULE,
     digest: env.DIGEST_CHANNEL ? { channel: env.DIGEST_CHANNEL, schedule: env.DIGEST_SCHEDULE, timeZone: env.DIGEST_TIMEZONE } : null,
@@ -60,20 +63,23 @@ export async function startBot(environment: NodeJS.ProcessEnv): Promise<number> 
 
   const realtime = env.SQS_QUEUE_URL ? startRealtime(bot, { queueUrl: env.SQS_QUEUE_URL, maxReceives: env.SQS_MAX_RECEIVES }) : null;
 
-  await new Promise<void>((resolve) => {
+  return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down: no new work, finishing in-flight fixes');
-      Promise.all([schedule.stop(), realtime?.stop()])
-        .then(() => bot.stop())
-        .then(resolve, (error: unknown) => {
-          log.error({ err: String(error) }, 'shutdown failed');
-          resolve();
-        });
+      // Timers, the queue and the Slack listener all stop now; the database closes once their work in flight is done.
+      bot
+        .stop(Promise.all([schedule.stop(), realtime?.stop()]))
+        .then(
+          () => resolve(0),
+          (error: unknown) => {
+            log.error({ err: String(error) }, 'shutdown failed');
+            resolve(exSoftware);
+          },
+        );
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));
   });
-  return 0;
 }
 
 function fail(message: string, status: number): number {

@@ -5,7 +5,9 @@ import { defaultPolicy, type Policy } from '../config/policy.js';
 import { systemClock, type Clock } from '../domain/clock.js';
 import { migrate, openDatabase, type Db } from '../evidence/database.js';
 import { EvidenceLog } from '../evidence/evidence-log.js';
+import { EvidenceExports } from '../evidence/export/export-file.js';
 import { HeadSigner, parseHmacKey } from '../evidence/head-signature.js';
+import { CardGroups } from '../evidence/card-groups.js';
 import { FindingsRepo } from '../evidence/findings-repo.js';
 import { PollCursors } from '../evidence/poll-cursors.js';
 import { StatusQuery } from '../evidence/status-query.js';
@@ -15,8 +17,9 @@ import { AssumedRoleSessions, crossAccountClients } from '../remediate/assume-ro
 import { recoverInterruptedFixes } from '../remediate/recover-interrupted.js';
 import type { RoutingConfig } from '../route/routing.js';
 import { createTagLookup } from '../route/tag-lookup.js';
-import { createSlackApp, registerListeners, type SlackAppOptions } from '../slack/app.js';
+import { createSlackApp, registerListeners, singleAttemptClient, type SlackAppOptions } from '../slack/app.js';
 import { webApiMessenger } from '../slack/messenger.js';
+import { SlackOutbox } from '../slack/outbox.js';
 import { BackgroundWork } from './background-work.js';
 import type { Logger } from './logger.js';
 import type { Services } from './services.js';
@@ -48,8 +51,11 @@ export interface Bot {
   scan(): Promise<ScanReport>;
   /** Starts the Slack listener; in HTTP mode returns the server (port 0 picks a free one). */
   start(port: number): Promise<Server | null>;
-  /** Stops taking work, waits for in-flight fixes, closes the database. */
-  stop(): Promise<void>;
+  /**
+   * Stops taking requests at once, waits for in-flight fixes and for `draining` (other work still
+   * using the database, e.g. scheduled jobs), then closes the database.
+   */
+  stop(draining?: Promise<unknown>): Promise<void>;
 }
 
 /** Wires the database, AWS, Slack and the clock into the loop. Nothing else happens here. */
@@ -91,15 +97,20 @@ export function createBot(options: BotOptions): Bot {
       },
     },
   });
+  const headSigner = options.evidenceHmacKey ? new HeadSigner(parseHmacKey(options.evidenceHmacKey)) : null;
+  const evidence = new EvidenceLog(db, clock, headSigner);
   const services: Services = {
     clock,
     log: options.log,
     findings: new FindingsRepo(db),
-    evidence: new EvidenceLog(db, clock, options.evidenceHmacKey ? new HeadSigner(parseHmacKey(options.evidenceHmacKey)) : null),
+    groups: new CardGroups(db),
+    evidence,
     status: new StatusQuery(db),
+    exports: new EvidenceExports(options.databasePath, options.evidenceHmacKey ? parseHmacKey(options.evidenceHmacKey) : null, () => clock.now()),
     aws,
     awsFor: (account) => crossAccount?.clientsFor(account) ?? aws,
     slack: webApiMessenger(app.client, () => clock.now().getTime()),
+    outbox: new SlackOutbox({ db, slack: webApiMessenger(singleAttemptClient({ ...options.slack, log: options.log })), clock, evidence, log: options.log }),
     routing: options.routing,
     tagLookup: createTagLookup({ aws, clock, log: options.log }),
     policy: options.policy ?? defaultPolicy,
@@ -137,17 +148,26 @@ export function createBot(options: BotOptions): Bot {
       // Before taking clicks: settle any fix a crash left half-done, without applying it twice.
       const recovered = await recoverInterruptedFixes(services);
       if (recovered > 0) options.log.warn({ recovered }, 'fixes interrupted by the last shutdown were re-checked');
+      // Card updates and replies a crash or an outage left queued; Slack may still be down, so not awaited.
+      background.run(async () => {
+        await services.outbox.drain();
+      });
       const server = (await app.start(port)) as unknown;
       started = true;
       return isServer(server) ? server : null;
     },
-    async stop() {
-      if (started) await app.stop();
-      await scanning?.catch(() => undefined);
-      await background.idle();
-      aws.destroy();
-      crossAccount?.destroy();
-      db.close();
+    async stop(draining) {
+      try {
+        if (started) await app.stop();
+        options.log.info('no longer taking requests; waiting for work in flight');
+      } finally {
+        // Even when the listener would not close, in-flight work finishes and the database closes cleanly.
+        await Promise.allSettled([scanning, draining]);
+        await background.idle();
+        aws.destroy();
+        crossAccount?.destroy();
+        db.close();
+      }
     },
   };
   registerListeners(app, services, background, { scan: () => bot.scan(), scanInProgress: () => scanning !== null });

@@ -34,6 +34,8 @@ export function startSchedule(bot: Bot, options: ScheduleOptions): { stop(): Pro
     { name: 'exception-expiry', expression: '*/10 * * * *', run: () => expireExceptions(bot.services) },
     // Cards for findings stored by the real-time path, and any post Slack refused earlier.
     { name: 'deliver-cards', expression: '* * * * *', run: () => deliverCards(bot.services) },
+    // Card updates and thread replies Slack did not take yet, each once its backoff has passed.
+    { name: 'slack-outbox', expression: '*/10 * * * * *', run: () => bot.services.outbox.drain() },
     { name: 'sla-reminders', expression: reminderSchedule, run: () => runSlaReminders(bot, { oncallUsergroup: options.oncallUsergroup }) },
     ...(digest ? [{ name: 'weekly-digest', expression: digest.schedule, timezone: digest.timeZone, run: () => runWeeklyDigest(bot, digest) }] : []),
   ];

@@ -3,13 +3,10 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { systemClock, type Clock } from '../domain/clock.js';
 import type { Db } from '../evidence/database.js';
-import { renderCsv } from '../evidence/export/csv.js';
-import { renderHtml } from '../evidence/export/html.js';
-import { renderJson } from '../evidence/export/json.js';
-import { readWindow } from '../evidence/export/read-window.js';
-import { buildReport, type EvidenceReport, type ExportWindow } from '../evidence/export/report.js';
+import { exportFormats, isExportFormat, readEvidenceReport, type ExportFormat } from '../evidence/export/export-file.js';
+import { parseDayWindow } from '../evidence/export/export-window.js';
+import type { ExportWindow } from '../evidence/export/report.js';
 import { headSignerFromEnv, HmacKeyError, type HeadSigner } from '../evidence/head-signature.js';
-import { projectLifecycles } from '../evidence/lifecycle.js';
 import { openEvidenceReadOnly, UnreadableDatabaseError } from '../evidence/open-read-only.js';
 import { chainIsSound, describeVerification, verifyChain } from '../evidence/verify-chain.js';
 import { safeText } from '../ingest/safe-text.js';
@@ -34,9 +31,6 @@ const usage = `usage: soc2-bot evidence verify [--db PATH]
 
   With EVIDENCE_HMAC_KEY set (hex or base64, 32+ bytes), the signature of the chain head
   is checked too: a copy of the database with every hash recomputed then fails.`;
-
-const formats = { csv: renderCsv, json: renderJson, html: renderHtml } satisfies Record<string, (report: EvidenceReport) => string>;
-type Format = keyof typeof formats;
 
 /** `soc2-bot evidence verify|export`: check the tamper-evident log, or export it for an auditor. */
 export async function runEvidenceCommand(args: string[], io: EvidenceCommandIo): Promise<number> {
@@ -99,20 +93,15 @@ function verify(db: Db, signer: HeadSigner | null, io: EvidenceCommandIo): numbe
 
 interface ExportRequest {
   window: ExportWindow;
-  format: Format;
+  format: ExportFormat;
   out: string;
 }
 
 function exportWindow(db: Db, signer: HeadSigner | null, request: ExportRequest, io: EvidenceCommandIo): number {
   const generatedAt = (io.clock ?? systemClock).now().toISOString();
-  // One read transaction: the verification describes exactly the rows the report is built from.
-  const report = db.transaction(() => {
-    const verification = verifyChain(db, signer);
-    const read = readWindow(db, request.window);
-    return buildReport({ lifecycles: projectLifecycles(read.events), unreadable: read.unreadable, window: request.window, verification, generatedAt });
-  })();
+  const { report } = readEvidenceReport(db, signer, request.window, generatedAt);
   try {
-    writeFileSync(request.out, formats[request.format](report));
+    writeFileSync(request.out, exportFormats[request.format](report));
   } catch (error) {
     io.err(`soc2-bot evidence: cannot write ${request.out}: ${error instanceof Error ? error.message : String(error)}`);
     return 2;
@@ -130,33 +119,18 @@ function exportRequest(options: Map<string, string>): ExportRequest | { problem:
   if (missing.length) return { problem: `missing ${missing.join(', ')}` };
   const text = (name: string) => options.get(name) ?? '';
   const [fromText, toText, format, out] = [text('--from'), text('--to'), text('--format'), text('--out')] as const;
-  const from = utcDay(fromText);
-  const to = utcDay(toText);
-  if (from === null) return { problem: `--from must be a date YYYY-MM-DD, got "${safeText(fromText, 40)}"` };
-  if (to === null) return { problem: `--to must be a date YYYY-MM-DD, got "${safeText(toText, 40)}"` };
-  if (to < from) return { problem: `--to ${toText} is before --from ${fromText}` };
-  if (!isFormat(format)) return { problem: `--format must be csv, json or html, got "${safeText(format, 20)}"` };
+  const window = parseDayWindow(fromText, toText);
+  if ('problem' in window) {
+    const problems = {
+      bad_from: `--from must be a date YYYY-MM-DD, got "${safeText(fromText, 40)}"`,
+      bad_to: `--to must be a date YYYY-MM-DD, got "${safeText(toText, 40)}"`,
+      reversed: `--to ${toText} is before --from ${fromText}`,
+    };
+    return { problem: problems[window.problem] };
+  }
+  if (!isExportFormat(format)) return { problem: `--format must be csv, json or html, got "${safeText(format, 20)}"` };
   if (!out) return { problem: '--out needs a file path' };
-  return {
-    // The end is exclusive: the whole of the last day is in.
-    window: { from: fromText, to: toText, start: new Date(from).toISOString(), end: new Date(to + 86_400_000).toISOString() },
-    format,
-    out,
-  };
-}
-
-function isFormat(text: string): text is Format {
-  return Object.hasOwn(formats, text);
-}
-
-/** Midnight UTC of a real calendar date (2026-02-30 is refused), or null. */
-function utcDay(text: string): number | null {
-  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
-  if (!match) return null;
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const t = Date.UTC(year, month - 1, day);
-  const d = new Date(t);
-  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day ? t : null;
+  return { window, format, out };
 }
 
 /** `--name value` or `--name=value`, each at most once; no positional arguments. */

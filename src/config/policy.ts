@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument } from 'yaml';
+import { type Alias, isScalar, LineCounter, parseDocument, visit } from 'yaml';
 import { z } from 'zod';
 import type { Severity } from '../domain/triage.js';
 import { defaultRules, type PolicyRule } from '../triage/rules.js';
-import { formatPath } from '../ingest/safe-text.js';
+import { formatPath, safeText } from '../ingest/safe-text.js';
 import { accountId, channelId, policyRuleSchema, teamName } from './policy-rules.js';
 import { lineAt } from './yaml-location.js';
 
@@ -60,12 +60,19 @@ const policySchema = z
         optOutTag: z.string().min(1).max(128).default('soc2-bot:no-autopilot'),
       })
       .default({ maxFixesPerAccountPerHour: 20, optOutTag: 'soc2-bot:no-autopilot' }),
+    /**
+     * Grouped cards: at least this many copilot findings awaiting a card in one delivery pass, with
+     * the same account, fix, exact change and channel, share one card with "Approve all".
+     */
+    grouping: z
+      .strictObject({ minFindings: z.number().int().min(2, 'a group needs at least 2 findings').default(5) })
+      .default({ minFindings: 5 }),
     /** Options per remediation id (a KMS key, a log bucket, replacement CIDRs); each remediation validates its own. */
     remediationOptions: z.record(z.string().regex(/^[a-z0-9-]+$/, 'expected a remediation id'), z.record(z.string(), z.unknown())).default({}),
   })
   .superRefine((policy, context) => {
     const teams = Object.keys(policy.teams);
-    const noTeam = (name: string) => `no team "${name}" under teams (${teams.length > 0 ? `expected one of ${teams.join(', ')}` : 'none defined'})`;
+    const noTeam = (name: string) => `no team "${name}" under teams (${teams.length > 0 ? `expected one of ${listed(teams)}` : 'none defined'})`;
     const named = new Map<string, number>();
     policy.rules.forEach((rule, index) => {
       if (rule.owner !== undefined && !Object.hasOwn(policy.teams, rule.owner)) {
@@ -109,19 +116,38 @@ export function loadPolicyFile(file: string): Policy {
   return parsePolicy(text, file);
 }
 
+/** Past this many, problems are counted rather than listed: the first ones are what to fix. */
+const maxProblems = 50;
+/** The yaml library searches the whole document for each alias's anchor, so thousands of them take minutes. */
+const maxAliases = 100;
+
 export function parsePolicy(text: string, file = 'policy'): Policy {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate keys are found by keyProblems: the library's own check (uniqueKeys) is quadratic in a map's size.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false });
+  const lineOf = (offset: number) => lineCounter.linePos(offset).line;
   if (doc.errors.length > 0) {
-    throw new PolicyFileError(
-      file,
-      doc.errors.map((e) => `line ${lineCounter.linePos(e.pos[0]).line}: not valid YAML: ${e.message.split('\n')[0] ?? ''}`),
-    );
+    throw new PolicyFileError(file, capped(doc.errors.map((e) => `line ${lineOf(e.pos[0])}: not valid YAML: ${safeText(e.message.split('\n')[0] ?? '', 200)}`)));
   }
-  const parsed = policySchema.safeParse(doc.toJS() ?? {});
+  const badKeys = keyProblems(doc, lineOf);
+  if (badKeys.length > 0) throw new PolicyFileError(file, capped(badKeys));
+  const aliases = aliasesIn(doc);
+  const tooMany = aliases[maxAliases];
+  if (tooMany) throw new PolicyFileError(file, [`line ${lineOf(tooMany.range?.[0] ?? 0)}: more than ${maxAliases} aliases (*name)`]);
+  let value: unknown;
+  try {
+    // Aliases are expanded here: an unknown anchor or an alias bomb ("billion laughs") throws.
+    value = doc.toJS() ?? {};
+  } catch (error) {
+    const reason = safeText(error instanceof Error ? error.message : String(error), 200);
+    // The alias at fault: the first naming no anchor, else the first (a bomb starts there).
+    const culprit = aliases.find((alias) => alias.resolve(doc) === undefined) ?? aliases[0];
+    throw new PolicyFileError(file, [`line ${lineOf(culprit?.range?.[0] ?? 0)}: not valid YAML: ${reason}`]);
+  }
+  const parsed = policySchema.safeParse(value);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => describeIssue(issue, doc, lineCounter));
-    throw new PolicyFileError(file, problems.sort((a, b) => a.line - b.line).map((p) => p.text));
+    throw new PolicyFileError(file, capped(problems.sort((a, b) => a.line - b.line).map((p) => p.text)));
   }
   const rules = parsed.data.rules.map((rule, index): PolicyRule => ({ ...rule, origin: `${file} line ${lineAt(doc, lineCounter, ['rules', index]) ?? '?'}` }));
   return { ...parsed.data, rules: [...defaultRules, ...rules] };
@@ -135,11 +161,56 @@ function describeIssue(issue: z.core.$ZodIssue, doc: ReturnType<typeof parseDocu
   if (issue.code === 'unrecognized_keys') {
     line = lineAt(doc, lineCounter, [...issue.path, issue.keys[0] ?? ''], 'key');
     const hint = issue.path.join('.') === 'approvals' && issue.keys.includes('teams') ? ' (team approvers moved to teams.<team>.approvers)' : '';
-    what = `unknown key ${issue.keys.join(', ')}${hint}`;
+    what = `unknown key ${listed(issue.keys)}${hint}`;
   } else {
     line = lineAt(doc, lineCounter, issue.path, issue.code === 'invalid_key' ? 'key' : 'value');
     // A bad record key (an account id) carries its reason in a nested issue.
     what = (issue.code === 'invalid_key' ? (issue.issues[0]?.message ?? issue.message) : issue.message).replace(/^Invalid input: /, '');
   }
   return { line: line ?? 0, text: `${line === null ? 'top level' : `line ${line}`}: ${field}: ${what}` };
+}
+
+function capped(problems: string[]): string[] {
+  const more = problems.length - maxProblems;
+  return more > 0 ? [...problems.slice(0, maxProblems), `and ${more} more problem${more === 1 ? '' : 's'}`] : problems;
+}
+
+/** Names from the file, each shortened and at most ten of them, so a message never echoes the file back. */
+function listed(names: readonly string[]): string {
+  const shown = names.slice(0, 10).map((name) => safeText(name, 60));
+  return names.length > 10 ? `${shown.join(', ')} and ${names.length - 10} more` : shown.join(', ');
+}
+
+/**
+ * Repeated keys, in one pass over each map, and `__proto__` keys: zod drops those from records
+ * without an error, so `tags: { __proto__: prod }` would become a match on no tags, matching everything.
+ */
+function keyProblems(doc: ReturnType<typeof parseDocument>, lineOf: (offset: number) => number): string[] {
+  const problems: string[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<string>();
+      for (const { key } of map.items) {
+        if (!isScalar(key)) continue;
+        const name = String(key.value);
+        const line = lineOf(key.range?.[0] ?? 0);
+        if (name === '__proto__') problems.push(`line ${line}: __proto__ cannot be used as a key`);
+        else if (seen.has(name)) problems.push(`line ${line}: not valid YAML: Map keys must be unique; ${safeText(name, 60)} is repeated`);
+        seen.add(name);
+      }
+    },
+  });
+  return problems;
+}
+
+/** The first maxAliases + 1 aliases, in document order. */
+function aliasesIn(doc: ReturnType<typeof parseDocument>): Alias[] {
+  const aliases: Alias[] = [];
+  visit(doc, {
+    Alias(_, alias) {
+      aliases.push(alias);
+      return aliases.length > maxAliases ? visit.BREAK : undefined;
+    },
+  });
+  return aliases;
 }

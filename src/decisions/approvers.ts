@@ -35,11 +35,42 @@ function describe(sets: ApproverSet[]): string {
 export async function checkApprover(user: string, policy: Policy, owner: string | null, membersOf: MembersOf): Promise<ApproverVerdict> {
   if (!approvalsConfigured(policy)) return { allowed: true, who: 'anyone in the channel' };
   const sets = approverSets(policy, owner);
+  return { allowed: await inAnySet(user, sets, membersOf), who: describe(sets) };
+}
+
+/**
+ * Audit evidence leaves the bot only for security's approvers (`approvals.security`);
+ * unlike approving a fix, nobody may export when the policy names none.
+ */
+export async function checkSecurityApprover(user: string, policy: Policy, membersOf: MembersOf): Promise<ApproverVerdict> {
+  const security = policy.approvals?.security;
+  if (!security) return { allowed: false, who: 'nobody: the policy names no security approvers (approvals.security)' };
+  return { allowed: await inAnySet(user, [security], membersOf), who: describe([security]) };
+}
+
+async function inAnySet(user: string, sets: readonly ApproverSet[], membersOf: MembersOf): Promise<boolean> {
   for (const set of sets) {
-    if (set.users.includes(user)) return { allowed: true, who: describe(sets) };
-    if (set.usergroup && (await membersOf(set.usergroup)).includes(user)) return { allowed: true, who: describe(sets) };
+    if (set.users.includes(user)) return true;
+    if (set.usergroup && (await membersOf(set.usergroup)).includes(user)) return true;
   }
-  return { allowed: false, who: describe(sets) };
+  return false;
+}
+
+/** Whose findings a person decides: every team's, or those of the teams naming them as approvers. */
+export type ApproverScope = { everyTeam: true } | { everyTeam: false; teams: ReadonlySet<string> };
+
+/**
+ * The teams `user` approves for, by the rule `checkApprover` applies per finding: security, and
+ * everyone when the policy names no approvers, decide for every team.
+ */
+export async function approverScope(user: string, policy: Policy, membersOf: MembersOf): Promise<ApproverScope> {
+  const security = policy.approvals?.security;
+  if (!approvalsConfigured(policy) || (security && (await inAnySet(user, [security], membersOf)))) return { everyTeam: true };
+  const teams = new Set<string>();
+  for (const [team, { approvers }] of Object.entries(policy.teams)) {
+    if (approvers && (await inAnySet(user, [approvers], membersOf))) teams.add(team);
+  }
+  return { everyTeam: false, teams };
 }
 
 /** Four-eyes: the policy asks two different people to approve this finding's fix. */

@@ -59,7 +59,13 @@ export async function escalate(
   });
   const updated = services.findings.get(tracked.finding.id) ?? tracked;
   const announcementLink = await services.slack.permalink(announced.channel, announced.ts);
-  await services.slack.postText(ref.channel, `Escalated by <@${by.id}> (${from} → ${to}): ${escapeMrkdwn(reason)}\n${announcementLink}`, ref.ts);
+  // Through the outbox, queued before the card update: the thread note and the card arrive in this order, or later, never lost.
+  services.outbox.enqueue({
+    method: 'chat.postMessage',
+    channel: ref.channel,
+    threadTs: ref.ts,
+    text: `Escalated by <@${by.id}> (${from} → ${to}): ${escapeMrkdwn(reason)}\n${announcementLink}`,
+  });
   // The card keeps its current state; only the severity, deadline and escalation line change.
   await updateFindingCard(services, updated, currentCardState(services, updated));
   return { told: `Escalated to ${to}; the on-call group was notified in <#${announced.channel}>.` };

@@ -163,6 +163,11 @@ async function linkFreshCards(services: Services, expired: TrackedFinding[]): Pr
     const fresh = services.findings.get(old.finding.id);
     if (!old.card || !fresh?.card || fresh.card.ts === old.card.ts) continue;
     const link = await services.slack.permalink(old.card.channel, old.card.ts);
-    await services.slack.postText(fresh.card.channel, `The exception on this finding expired ${old.exceptionExpiresAt?.slice(0, 10) ?? ''} and it still fails. Previous card: ${link}`, fresh.card.ts);
+    await services.outbox.send({
+      method: 'chat.postMessage',
+      channel: fresh.card.channel,
+      threadTs: fresh.card.ts,
+      text: `The exception on this finding expired ${old.exceptionExpiresAt?.slice(0, 10) ?? ''} and it still fails. Previous card: ${link}`,
+    });
   }
 }

@@ -9,6 +9,7 @@
 import type { Services } from '../app/services.js';
 import type { Db } from '../evidence/database.js';
 import { botActor } from '../evidence/evidence-log.js';
+import { attachWeekExport, retryWeekExport, weekExportWindow, type AttachmentOutcome } from './digest-export.js';
 import { readWeekStats } from './digest-stats.js';
 import { DigestPosts, type DigestPostStatus } from './digest-posts.js';
 import { formatIsoWeek, lastCompleteWeek, weekBounds } from './iso-week.js';
@@ -31,7 +32,10 @@ export interface JobContext {
 }
 
 export type DigestRun =
-  | { outcome: 'posted'; week: string; ts: string; late: boolean }
+  /** `attachment`: the week's evidence export in the digest's thread; a failure is retried by a later run. */
+  | { outcome: 'posted'; week: string; ts: string; late: boolean; attachment: AttachmentOutcome }
+  /** The digest was already posted; this run attached the export an earlier run failed to. */
+  | { outcome: 'attachment_retried'; week: string; attachment: AttachmentOutcome }
   | { outcome: 'not_due'; week: string; dueAt: string }
   | { outcome: 'already_handled'; week: string; status: DigestPostStatus }
   /** Nothing was recorded before the week ended: the bot was not installed yet. */
@@ -52,6 +56,11 @@ export async function runWeeklyDigest({ services, db }: JobContext, config: Dige
 
   const posts = new DigestPosts(db);
   const existing = posts.get(name);
+  const exportWindow = weekExportWindow(week, config.timeZone);
+  if (existing?.status === 'posted' && existing.where) {
+    const attachment = await retryWeekExport(services, db, name, exportWindow, existing.where);
+    if (attachment) return { outcome: 'attachment_retried', week: name, attachment };
+  }
   if (existing && existing.status !== 'failed') {
     if (existing.status === 'claimed') {
       services.log.warn(
@@ -86,5 +95,7 @@ export async function runWeeklyDigest({ services, db }: JobContext, config: Dige
     posts.markPosted(name, where, services.clock.now(), late !== null);
     services.evidence.append('digest.posted', null, botActor, { week: name, channel: where.channel, ts: where.ts, late: late !== null });
   });
-  return { outcome: 'posted', week: name, ts: where.ts, late: late !== null };
+  // Only now, with the digest safely recorded: a failed upload can neither lose it nor post it twice.
+  const attachment = await attachWeekExport(services, name, exportWindow, where);
+  return { outcome: 'posted', week: name, ts: where.ts, late: late !== null, attachment };
 }

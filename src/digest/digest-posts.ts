@@ -9,6 +9,8 @@ export interface DigestPost {
   status: DigestPostStatus;
   claimedAt: string;
   claimedBy: string;
+  /** Where the digest went, once posted. */
+  where: { channel: string; ts: string } | null;
 }
 
 /** Names this process in a claim, so a stuck claim says who made it. */
@@ -19,10 +21,12 @@ export class DigestPosts {
   constructor(private readonly db: Db) {}
 
   get(week: string): DigestPost | null {
-    const row = this.db.prepare('SELECT week, status, claimed_at, claimed_by FROM digest_posts WHERE week = ?').get(week) as
-      | { week: string; status: DigestPostStatus; claimed_at: string; claimed_by: string }
+    const row = this.db.prepare('SELECT week, status, claimed_at, claimed_by, channel, ts FROM digest_posts WHERE week = ?').get(week) as
+      | { week: string; status: DigestPostStatus; claimed_at: string; claimed_by: string; channel: string | null; ts: string | null }
       | undefined;
-    return row ? { week: row.week, status: row.status, claimedAt: row.claimed_at, claimedBy: row.claimed_by } : null;
+    if (!row) return null;
+    const where = row.channel !== null && row.ts !== null ? { channel: row.channel, ts: row.ts } : null;
+    return { week: row.week, status: row.status, claimedAt: row.claimed_at, claimedBy: row.claimed_by, where };
   }
 
   /**

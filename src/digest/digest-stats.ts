@@ -1,11 +1,15 @@
 /**
  * What the weekly digest says, read from SQLite. Every query over evidence_events is a
- * range on (kind, at) for one week (the index from migration 002) or a
- * per-finding lookup on (finding_id, seq); queries over findings go through its status
- * index. So the cost follows the week's activity, not the size of the history.
+ * range on (kind, at) for one week (the index from migration 002) or a per-finding lookup
+ * in a partial index of one or two kinds (migration 006: openings, approvals, exceptions);
+ * open findings are read from the covering index of open ones. So the cost follows the
+ * week's activity and what is open now, not the size of the history. The partial indexes
+ * are named (INDEXED BY): SQLite uses one only when the query repeats its WHERE, and
+ * without statistics it often prefers another.
  */
 import type { Severity } from '../domain/triage.js';
 import type { Db } from '../evidence/database.js';
+import { requireMigration } from '../evidence/open-read-only.js';
 import type { FindingStatus } from '../evidence/findings-repo.js';
 import { slaHours, type ActionableSeverity } from '../evidence/lifecycle.js';
 import { formatIsoWeek, weekBounds, type IsoWeek } from './iso-week.js';
@@ -78,6 +82,8 @@ function perSeverity<T>(make: () => T): Record<ActionableSeverity, T> {
 }
 
 export function readWeekStats(db: Db, week: IsoWeek, timeZone: string, now: Date): WeekStats {
+  // The named indexes come with migration 006; `digest --dry-run` reads without migrating.
+  requireMigration(db, 6);
   const { start, end } = weekBounds(week, timeZone);
   const range = { start: start.toISOString(), end: end.toISOString() };
   const asOf = now.toISOString();
@@ -106,20 +112,20 @@ export function readWeekStats(db: Db, week: IsoWeek, timeZone: string, now: Date
   // SQLite takes bare columns from the row that holds the MIN(): the oldest finding itself.
   for (const row of db
     .prepare(`SELECT severity, COUNT(*) AS n, MIN(first_seen_at) AS first_seen_at, id, control, resource_type, resource_id
-      FROM findings WHERE status IN (${openSql}) GROUP BY severity`)
+      FROM findings INDEXED BY findings_open WHERE status IN (${openSql}) GROUP BY severity`)
     .all() as (RefRow & { severity: Severity; n: number; first_seen_at: string })[]) {
     if (isActionableSeverity(row.severity)) open[row.severity] = { count: row.n, oldest: { ...ref(row), firstSeenAt: row.first_seen_at } };
   }
 
   const overdueCount = perSeverity(() => 0);
   for (const row of db
-    .prepare(`SELECT severity, COUNT(*) AS n FROM findings WHERE status IN (${openSql}) AND due_at < ? GROUP BY severity`)
+    .prepare(`SELECT severity, COUNT(*) AS n FROM findings INDEXED BY findings_open WHERE status IN (${openSql}) AND due_at < ? GROUP BY severity`)
     .all(asOf) as { severity: Severity; n: number }[]) {
     if (isActionableSeverity(row.severity)) overdueCount[row.severity] = row.n;
   }
   const worst = (
     db
-      .prepare(`SELECT id, control, resource_type, resource_id, severity, due_at FROM findings
+      .prepare(`SELECT id, control, resource_type, resource_id, severity, due_at FROM findings INDEXED BY findings_open
         WHERE status IN (${openSql}) AND due_at < ? ORDER BY due_at, id LIMIT ${listLength}`)
       .all(asOf) as (RefRow & { severity: Severity; due_at: string })[]
   ).flatMap((row) => (isActionableSeverity(row.severity) ? [{ ...ref(row), severity: row.severity, dueAt: row.due_at }] : []));
@@ -168,7 +174,7 @@ function readClosures(db: Db, range: { start: string; end: string }): Pick<WeekS
   const rows = db
     .prepare(`WITH candidates AS (
         SELECT c.seq, c.kind, c.at, c.finding_id,
-          (SELECT o.seq FROM evidence_events o
+          (SELECT o.seq FROM evidence_events o INDEXED BY evidence_events_openings
             WHERE o.finding_id = c.finding_id AND o.seq < c.seq AND o.kind IN ('finding.detected', 'finding.recurred')
             ORDER BY o.seq DESC LIMIT 1) AS opened_seq
         FROM evidence_events c
@@ -177,11 +183,12 @@ function readClosures(db: Db, range: { start: string; end: string }): Pick<WeekS
       SELECT cl.kind, cl.at, o.at AS opened_at,
         COALESCE(NULLIF(f.severity, 'none'), json_extract(o.data, '$.triage.severity')) AS severity,
         COALESCE(f.due_at, json_extract(o.data, '$.triage.dueAt')) AS due_at,
-        EXISTS (SELECT 1 FROM evidence_events d WHERE d.finding_id = cl.finding_id AND d.kind = 'decision.approved'
+        EXISTS (SELECT 1 FROM evidence_events d INDEXED BY evidence_events_approvals
+          WHERE d.finding_id = cl.finding_id AND d.kind = 'decision.approved'
           AND d.seq > cl.opened_seq AND d.seq < cl.seq) AS approved
       FROM candidates cl
         JOIN evidence_events o ON o.seq = cl.opened_seq
-        JOIN findings f ON f.id = cl.finding_id
+        JOIN findings f INDEXED BY findings_summary ON f.id = cl.finding_id
       WHERE NOT EXISTS (SELECT 1 FROM evidence_events x WHERE x.finding_id = cl.finding_id
         AND x.seq > cl.opened_seq AND x.seq < cl.seq AND (x.kind = 'exception.granted' OR ${closes('x')}))`)
     .all(range) as ClosureRow[];
@@ -233,11 +240,11 @@ function readRecurring(db: Db, range: { start: string; end: string }): WeekStats
 function readExpiringExceptions(db: Db, now: Date): WeekStats['expiringExceptions'] {
   const rows = db
     .prepare(`SELECT f.id, f.control, f.resource_type, f.resource_id, json_extract(g.data, '$.expiresAt') AS expires_at
-      FROM evidence_events g JOIN findings f ON f.id = g.finding_id
-      WHERE g.kind = 'exception.granted'
+      FROM evidence_events g INDEXED BY evidence_events_exceptions JOIN findings f INDEXED BY findings_summary ON f.id = g.finding_id
+      WHERE g.kind IN ('exception.granted', 'exception.expired') AND g.kind = 'exception.granted'
         AND json_extract(g.data, '$.expiresAt') > @now AND json_extract(g.data, '$.expiresAt') <= @horizon
-        AND NOT EXISTS (SELECT 1 FROM evidence_events l WHERE l.finding_id = g.finding_id AND l.seq > g.seq
-          AND l.kind IN ('exception.granted', 'exception.expired'))
+        AND NOT EXISTS (SELECT 1 FROM evidence_events l INDEXED BY evidence_events_exceptions WHERE l.finding_id = g.finding_id
+          AND l.seq > g.seq AND l.kind IN ('exception.granted', 'exception.expired'))
       ORDER BY expires_at, f.id`)
     .all({ now: now.toISOString(), horizon: new Date(now.getTime() + expiringWithinMs).toISOString() }) as (RefRow & {
     expires_at: string;

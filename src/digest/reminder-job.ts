@@ -1,4 +1,3 @@
-import { botActor } from '../evidence/evidence-log.js';
 import type { JobContext } from './digest-job.js';
 import { actionableSeverities, type ActionableSeverity } from '../evidence/lifecycle.js';
 import { isActionableSeverity, openStatuses, slaMs, sqlList } from './digest-stats.js';
@@ -24,9 +23,13 @@ interface CandidateRow {
   card_ts: string;
 }
 
-export type ReminderRun = { posted: number; failed: number };
+/** posted: Slack took it in this run; waiting: queued in the outbox, which retries it. */
+export type ReminderRun = { posted: number; waiting: number };
 
-/** Posts every reminder that is due and not yet sent; each is claimed first, so none goes out twice. */
+/**
+ * Posts every reminder that is due and not yet sent. Each is claimed and queued in the outbox
+ * in one transaction, so none goes out twice and none is lost when Slack is down.
+ */
 export async function runSlaReminders({ services, db }: JobContext, config: ReminderConfig): Promise<ReminderRun> {
   const now = services.clock.now();
   const rows = db
@@ -37,31 +40,24 @@ export async function runSlaReminders({ services, db }: JobContext, config: Remi
   const claim = db.prepare(
     'INSERT OR IGNORE INTO sla_reminders (finding_id, kind, due_at, period, claimed_at) VALUES (?, ?, ?, ?, ?)',
   );
-  const release = db.prepare('DELETE FROM sla_reminders WHERE finding_id = ? AND kind = ? AND due_at = ? AND period = ?');
-  const run: ReminderRun = { posted: 0, failed: 0 };
+  const run: ReminderRun = { posted: 0, waiting: 0 };
   for (const row of rows) {
     const reminder = isActionableSeverity(row.severity) && dueReminder(candidate(row, row.severity), now);
     if (!reminder) continue;
-    const key = [reminder.findingId, reminder.kind, reminder.dueAt, reminder.period] as const;
-    if (claim.run(...key, now.toISOString()).changes === 0) continue;
-    try {
-      await services.slack.postText(reminder.card.channel, reminderText(reminder, now, config.oncallUsergroup), reminder.card.ts);
-    } catch (error) {
-      release.run(...key); // not sent: the next run tries again
-      run.failed += 1;
-      services.log.error(
-        { findingId: reminder.findingId, reminder: reminder.kind, err: error instanceof Error ? error.message : String(error) },
-        'SLA reminder could not be posted; the next run retries',
-      );
-      continue;
-    }
-    services.evidence.append('reminder.posted', reminder.findingId, botActor, {
-      reminder: reminder.kind,
-      channel: reminder.card.channel,
-      threadTs: reminder.card.ts,
-      dueAt: reminder.dueAt,
+    const { channel, ts } = reminder.card;
+    const key = services.atomically(() => {
+      if (claim.run(reminder.findingId, reminder.kind, reminder.dueAt, reminder.period, now.toISOString()).changes === 0) return null;
+      return services.outbox.enqueue({
+        method: 'chat.postMessage',
+        channel,
+        threadTs: ts,
+        text: reminderText(reminder, now, config.oncallUsergroup),
+        evidence: { kind: 'reminder.posted', findingId: reminder.findingId, data: { reminder: reminder.kind, channel, threadTs: ts, dueAt: reminder.dueAt } },
+      });
     });
-    run.posted += 1;
+    if (key === null) continue;
+    if ((await services.outbox.deliver(key)) === 'idle') run.posted += 1;
+    else run.waiting += 1;
   }
   return run;
 }

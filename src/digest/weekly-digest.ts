@@ -5,6 +5,7 @@
 import type { types } from '@slack/bolt';
 import { limits, type Card } from '../slack/cards.js';
 import { codeSpan, escapeMrkdwn, truncate } from '../slack/escape.js';
+import { utcDate } from '../evidence/export/export-window.js';
 import { actionableSeverities, type ActionableSeverity } from '../evidence/lifecycle.js';
 import { expiringWithinMs, slaMs, type FindingRef, type WeekStats } from './digest-stats.js';
 import { formatDuration, shortDate, weekdayAndTime } from './time.js';
@@ -138,7 +139,13 @@ export function buildWeeklyDigest(stats: WeekStats, late: LateNote | null): Card
     section(`Exceptions expiring within ${formatDuration(expiringWithinMs)}`, expiring(stats)),
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: `Evidence for this week: \`soc2-bot evidence export --from ${stats.start} --to ${stats.end}\`` }],
+      // The CLI takes whole UTC days: these cover the local week (a little more outside UTC).
+      elements: [
+        {
+          type: 'mrkdwn',
+          text: `The week's evidence export is attached in this thread; to export it yourself: \`soc2-bot evidence export --from ${utcDate(new Date(stats.start))} --to ${utcDate(lastDay)} --format html --out week.html\``,
+        },
+      ],
     },
   ];
   const fixed = stats.fixed.automatically + stats.fixed.afterApproval + stats.fixed.atSource;

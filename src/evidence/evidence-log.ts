@@ -4,6 +4,7 @@ import { canonicalJson } from './canonical-json.js';
 import type { EvidenceData } from './event-data.js';
 import type { Db } from './database.js';
 import type { ChainHead, HeadSigner } from './head-signature.js';
+import { storedEventHash } from './verify-chain.js';
 
 export type EvidenceKind = keyof EvidenceData;
 
@@ -55,6 +56,8 @@ export class EvidenceLog {
   private readonly insert;
   private readonly last;
   private readonly signHead: ((head: ChainHead) => void) | null;
+  /** Built once: better-sqlite3 compiles a wrapper per db.transaction() call. */
+  private readonly inTransaction;
 
   constructor(private readonly db: Db, private readonly clock: Clock, headSigner: HeadSigner | null = null) {
     this.insert = db.prepare(`INSERT INTO evidence_events
@@ -62,39 +65,41 @@ export class EvidenceLog {
       VALUES (@seq, @at, @kind, @finding_id, @actor_type, @actor_id, @actor_name, @data, @prev_hash, @hash)`);
     this.last = db.prepare('SELECT seq, hash FROM evidence_events ORDER BY seq DESC LIMIT 1');
     this.signHead = headSigner ? headSignatureWriter(db, headSigner) : null;
+    this.inTransaction = db.transaction((write: () => EvidenceEvent) => write());
   }
 
   append<K extends EvidenceKind>(kind: K, findingId: string | null, actor: Actor, payload: EvidenceData[K]): EvidenceEvent {
-    const data = payload as unknown as Record<string, unknown>;
+    const write = () => this.write(kind, findingId, actor, payload as unknown as Record<string, unknown>);
+    // Inside the caller's transaction one unsigned insert is atomic by itself, and the savepoint a
+    // nested transaction opens costs a sub-journal write per page in WAL mode (most of an ingest's time).
+    if (this.db.inTransaction && !this.signHead) return write();
     // IMMEDIATE: two processes appending at once cannot both chain onto the same row.
-    return this.db.transaction(() => {
-      const previous = this.last.get() as { seq: number; hash: string } | undefined;
-      const body = {
-        seq: (previous?.seq ?? 0) + 1,
-        at: this.clock.now().toISOString(),
-        kind,
-        findingId,
-        actor,
-        data,
-      };
-      const prevHash = previous?.hash ?? genesisHash;
-      const event: EvidenceEvent = { ...body, prevHash, hash: hashEvent(prevHash, body) };
-      this.insert.run({
-        seq: event.seq,
-        at: event.at,
-        kind,
-        finding_id: findingId,
-        actor_type: actor.type,
-        actor_id: actor.id,
-        actor_name: actor.name,
-        data: canonicalJson(data),
-        prev_hash: prevHash,
-        hash: event.hash,
-      });
-      // Same transaction: the head is never left unsigned, nor signed without its event.
-      this.signHead?.({ seq: event.seq, hash: event.hash, at: event.at });
-      return event;
-    }).immediate();
+    return this.inTransaction.immediate(write);
+  }
+
+  private write(kind: EvidenceKind, findingId: string | null, actor: Actor, data: Record<string, unknown>): EvidenceEvent {
+    const previous = this.last.get() as { seq: number; hash: string } | undefined;
+    const seq = (previous?.seq ?? 0) + 1;
+    const at = this.clock.now().toISOString();
+    const prevHash = previous?.hash ?? genesisHash;
+    // Serialised once, for the row and for its hash (storedEventHash is held equal to hashEvent).
+    const dataJson = canonicalJson(data);
+    const hash = storedEventHash({ seq, at, kind, findingId, actorType: actor.type, actorId: actor.id, actorName: actor.name, data: dataJson, prevHash });
+    this.insert.run({
+      seq,
+      at,
+      kind,
+      finding_id: findingId,
+      actor_type: actor.type,
+      actor_id: actor.id,
+      actor_name: actor.name,
+      data: dataJson,
+      prev_hash: prevHash,
+      hash,
+    });
+    // Same transaction: the head is never left unsigned, nor signed without its event.
+    this.signHead?.({ seq, hash, at });
+    return { seq, at, kind, findingId, actor, data, prevHash, hash };
   }
 
   forFinding(findingId: string): EvidenceEvent[] {

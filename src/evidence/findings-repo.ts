@@ -158,7 +158,8 @@ export class FindingsRepo {
         dedup_key = CASE WHEN dedup_key IS NULL AND NOT EXISTS (SELECT 1 FROM findings WHERE dedup_key = @dedup_key)
           THEN @dedup_key ELSE dedup_key END,
         card_channel = CASE WHEN @recurred = 1 THEN NULL ELSE card_channel END,
-        card_ts = CASE WHEN @recurred = 1 THEN NULL ELSE card_ts END
+        card_ts = CASE WHEN @recurred = 1 THEN NULL ELSE card_ts END,
+        group_id = CASE WHEN @recurred = 1 THEN NULL ELSE group_id END
         WHERE id = @id`)
       .run({ ...values, status, recurred: recurred ? 1 : 0 });
     return recurred ? 'recurred' : resolved ? 'resolved' : 'updated';
@@ -168,11 +169,12 @@ export class FindingsRepo {
     this.sql('UPDATE findings SET card_channel = ?, card_ts = ? WHERE id = ?').run(channel, ts, id);
   }
 
-  /** Open findings that still need a card (new, or recurred after a fix). */
+  /** Open findings that still need a card (new, or recurred after a fix); a group card counts, until it is split. */
   awaitingCard(): TrackedFinding[] {
     return (
       this
-        .sql("SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL ORDER BY first_seen_at, id")
+        .sql(`SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL
+          AND (group_id IS NULL OR group_id IN (SELECT id FROM card_groups WHERE split_at IS NOT NULL)) ORDER BY first_seen_at, id`)
         .all() as FindingRow[]
     ).map(fromRow);
   }
@@ -189,6 +191,23 @@ export class FindingsRepo {
     ).map(fromRow);
   }
 
+  /**
+   * Security Hub updates that changed something a person cares about (finding.updated with
+   * changes) on a finding whose card, or group card, still asks for a decision, not yet told in
+   * that card's thread. Updates before the card was posted are already on the card.
+   */
+  updatesToNote(): { seq: number; findingId: string; data: string }[] {
+    return this.sql(`SELECT e.seq, e.finding_id AS findingId, e.data FROM findings f
+        JOIN evidence_events e ON e.finding_id = f.id AND e.kind = 'finding.updated'
+        WHERE f.status IN ('open', 'awaiting_second', 'fix_failed', 'exception_requested')
+          AND (f.card_ts IS NOT NULL OR f.group_id IS NOT NULL)
+          AND json_array_length(e.data, '$.changes') > 0
+          AND e.seq > (SELECT max(p.seq) FROM evidence_events p WHERE p.finding_id = f.id AND p.kind = 'card.posted')
+          AND NOT EXISTS (SELECT 1 FROM evidence_events n WHERE n.finding_id = f.id AND n.kind = 'card.noted'
+            AND json_extract(n.data, '$.updateSeq') = e.seq)
+        ORDER BY e.seq`).all() as { seq: number; findingId: string; data: string }[];
+  }
+
   /** Fixes applied without a human decision in one account since `since` (the autopilot circuit breaker). */
   autopilotFixesSince(account: string, since: Date): number {
     return this.sql(`SELECT count(*) FROM evidence_events e JOIN findings f ON f.id = e.finding_id
@@ -200,6 +219,18 @@ export class FindingsRepo {
   /** Findings in one status, oldest first (a restart looks for fixes it was in the middle of). */
   inStatus(status: FindingStatus): TrackedFinding[] {
     return (this.sql('SELECT * FROM findings WHERE status = ? ORDER BY first_seen_at, id').all(status) as FindingRow[]).map(fromRow);
+  }
+
+  /** Findings past `fixing` whose card still says the fix is being applied: a crash came between the two. */
+  cardsLeftFixing(): TrackedFinding[] {
+    return (
+      this.sql(`SELECT f.* FROM findings f
+        JOIN (SELECT finding_id, max(seq) AS seq FROM evidence_events
+              WHERE kind IN ('card.posted', 'card.updated') GROUP BY finding_id) c ON c.finding_id = f.id
+        JOIN evidence_events e ON e.seq = c.seq
+        WHERE f.status <> 'fixing' AND f.card_ts IS NOT NULL AND json_extract(e.data, '$.state') = 'fixing'
+        ORDER BY f.id`).all() as FindingRow[]
+    ).map(fromRow);
   }
 
   /** Back to open with no card, so the next delivery posts a fresh one (an expired exception that still fails). */

@@ -103,6 +103,9 @@ const grantedData = z.object({
   compensatingControl: z.string().nullable().optional(),
 });
 
+// Partial indexes from migration 006 serve these queries: SQLite uses one only when the query
+// repeats its WHERE, and without statistics it would often rather take another, so each is
+// named (INDEXED BY fails loudly, never silently slow, if they ever drift apart).
 const openIn = openStatuses.map((status) => `'${status}'`).join(', ');
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -123,7 +126,7 @@ export class StatusQuery {
     const filter = scopeFilter(scope);
     const rows = this.sql(`SELECT f.id, f.control, json_extract(f.finding_json, '$.title') AS title, f.account,
         f.resource_type, f.resource_id, f.severity, f.status, f.due_at, f.channel, f.card_channel, f.card_ts
-      FROM findings f
+      FROM findings f INDEXED BY findings_open
       WHERE f.status IN (${openIn}) AND f.severity != 'none' ${filter.sql}
       ORDER BY f.severity, f.due_at IS NULL, f.due_at, f.first_seen_at, f.id`).all(filter.params) as OpenRow[];
     return rows.map((row) => ({
@@ -146,10 +149,10 @@ export class StatusQuery {
     const filter = scopeFilter(scope);
     // A recurred finding is measured from its recurrence, not from the sighting before its earlier fix.
     const rows = this.sql(`SELECT v.at AS fixed_at,
-        (SELECT d.at FROM evidence_events d
+        (SELECT d.at FROM evidence_events d INDEXED BY evidence_events_openings
           WHERE d.finding_id = v.finding_id AND d.kind IN ('finding.detected', 'finding.recurred') AND d.seq < v.seq
           ORDER BY d.seq DESC LIMIT 1) AS seen_at
-      FROM evidence_events v JOIN findings f ON f.id = v.finding_id
+      FROM evidence_events v JOIN findings f INDEXED BY findings_summary ON f.id = v.finding_id
       WHERE v.kind = 'fix.verified' AND v.at >= @since ${filter.sql}`)
       .all({ ...filter.params, since: new Date(now.getTime() - mttrWindowDays * dayMs).toISOString() }) as {
       fixed_at: string;
@@ -168,9 +171,9 @@ export class StatusQuery {
     const filter = scopeFilter(scope);
     const rows = this.sql(`SELECT g.finding_id, g.at, g.actor_id, g.actor_name, g.data, f.control,
         json_extract(f.finding_json, '$.title') AS title, f.account, f.resource_id, f.channel, f.severity
-      FROM evidence_events g JOIN findings f ON f.id = g.finding_id
-      WHERE g.kind = 'exception.granted' ${filter.sql}
-        AND NOT EXISTS (SELECT 1 FROM evidence_events later WHERE later.finding_id = g.finding_id
+      FROM evidence_events g INDEXED BY evidence_events_exceptions JOIN findings f INDEXED BY findings_summary ON f.id = g.finding_id
+      WHERE g.kind IN ('exception.granted', 'exception.expired') AND g.kind = 'exception.granted' ${filter.sql}
+        AND NOT EXISTS (SELECT 1 FROM evidence_events later INDEXED BY evidence_events_exceptions WHERE later.finding_id = g.finding_id
           AND later.kind IN ('exception.granted', 'exception.expired') AND later.seq > g.seq)`).all(filter.params) as GrantRow[];
     return rows
       .flatMap((row): ActiveException[] => {

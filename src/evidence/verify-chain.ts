@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Db } from './database.js';
 import { genesisHash } from './evidence-log.js';
 import type { HeadSigner } from './head-signature.js';
@@ -131,7 +131,8 @@ export function storedEventHash(event: Omit<StoredEvent, 'hash'>): string {
   const body =
     `{"actor":{"id":${JSON.stringify(actorId)},"name":${JSON.stringify(actorName)},"type":${JSON.stringify(actorType)}},` +
     `"at":${JSON.stringify(at)},"data":${data},"findingId":${JSON.stringify(findingId)},"kind":${JSON.stringify(kind)},"seq":${seq}}`;
-  return createHash('sha256').update(event.prevHash).update(body).digest('hex');
+  // One-shot: a Hash object per row was a third of verify's time at 1M events.
+  return hash('sha256', event.prevHash + body, 'hex');
 }
 
 interface SignatureRow {

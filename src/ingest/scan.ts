@@ -10,19 +10,29 @@ export interface ScanReport extends IngestSummary {
 }
 
 /**
- * One detect-triage-route pass over Security Hub. The cursor advances only after
- * every finding of the pass is stored, so a crash mid-pass re-reads rather than loses.
+ * One detect-triage-route pass over Security Hub. Each page is stored as it arrives (memory
+ * holds one page); the cursor advances only after every page of the pass is stored, so a
+ * crash or error mid-pass re-reads (stored pages come back unchanged) rather than loses.
  */
 export async function scanSecurityHub(services: Services, cursors: PollCursors): Promise<ScanReport> {
   const source = `securityhub:${services.securityHubRegion}`;
-  const poll = await pollSecurityHub(services.aws.securityHub(services.securityHubRegion), cursors.get(source), services.clock.now());
-  for (const rejected of poll.rejected) {
-    services.log.warn({ source, findingId: rejected.id, error: rejected.error }, 'finding rejected by the normaliser');
+  const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0 };
+  let pages = 0;
+  let rejected = 0;
+  let cursor: string | null = null;
+  for await (const page of pollSecurityHub(services.aws.securityHub(services.securityHubRegion), cursors.get(source), services.clock.now())) {
+    pages += 1;
+    rejected += page.rejected.length;
+    for (const problem of page.rejected) {
+      services.log.warn({ source, findingId: problem.id, error: problem.error }, 'finding rejected by the normaliser');
+    }
+    const stored = await recordFindingsWithTags(services, page.findings);
+    for (const kind of Object.keys(summary) as (keyof IngestSummary)[]) summary[kind] += stored[kind];
+    cursor = page.cursor;
   }
-  const summary = await recordFindingsWithTags(services, poll.findings);
-  if (poll.cursor) cursors.set(source, poll.cursor);
+  if (cursor) cursors.set(source, cursor);
   const cardsPosted = await deliverCards(services);
-  const report = { ...summary, pages: poll.pages, rejected: poll.rejected.length, cardsPosted };
+  const report = { ...summary, pages, rejected, cardsPosted };
   services.log.info({ source, ...report }, 'scan finished');
   return report;
 }

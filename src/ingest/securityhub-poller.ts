@@ -3,12 +3,12 @@ import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
 import type { Finding } from '../domain/finding.js';
 import { FindingParseError, normalize } from './normalize.js';
 
-export interface PollResult {
+/** One page of GetFindings, normalised. */
+export interface PolledPage {
   findings: Finding[];
-  /** Findings in the pages that could not be normalised, with why; they are reported, not dropped silently. */
+  /** Findings in the page that could not be normalised, with why; they are reported, not dropped silently. */
   rejected: { id: string | null; error: string }[];
-  pages: number;
-  /** The newest UpdatedAt seen: the next poll starts here. */
+  /** The newest UpdatedAt seen so far, this page included: once every page is stored, the next poll starts here. */
   cursor: string | null;
 }
 
@@ -26,31 +26,29 @@ export function pollFilters(updatedAfter: string | null, now: Date): AwsSecurity
 }
 
 /**
- * Reads every page of GetFindings since the cursor. Throttling is retried by the
+ * Every page of GetFindings since the cursor, one at a time: the caller stores a page before the
+ * next is read, so a poll of any size holds one page in memory. Throttling is retried by the
  * SDK's standard retry strategy (exponential backoff with jitter) configured on the client.
  */
-export async function pollSecurityHub(
-  client: SecurityHubClient,
-  updatedAfter: string | null,
-  now: Date,
-): Promise<PollResult> {
-  const result: PollResult = { findings: [], rejected: [], pages: 0, cursor: updatedAfter };
+export async function* pollSecurityHub(client: SecurityHubClient, updatedAfter: string | null, now: Date): AsyncGenerator<PolledPage> {
+  let cursor = updatedAfter;
   let nextToken: string | undefined;
   do {
     const page = await client.send(
       new GetFindingsCommand({ Filters: pollFilters(updatedAfter, now), MaxResults: 100, NextToken: nextToken }),
     );
-    result.pages += 1;
+    const polled: PolledPage = { findings: [], rejected: [], cursor };
     for (const raw of page.Findings ?? []) {
       try {
-        result.findings.push(...normalize(raw));
+        polled.findings.push(...normalize(raw));
       } catch (error) {
         if (!(error instanceof FindingParseError)) throw error;
-        result.rejected.push({ id: typeof raw.Id === 'string' ? raw.Id : null, error: error.message });
+        polled.rejected.push({ id: typeof raw.Id === 'string' ? raw.Id : null, error: error.message });
       }
-      if (raw.UpdatedAt && (!result.cursor || Date.parse(raw.UpdatedAt) > Date.parse(result.cursor))) result.cursor = raw.UpdatedAt;
+      if (raw.UpdatedAt && (!cursor || Date.parse(raw.UpdatedAt) > Date.parse(cursor))) cursor = raw.UpdatedAt;
     }
+    polled.cursor = cursor;
+    yield polled;
     nextToken = page.NextToken || undefined;
   } while (nextToken);
-  return result;
 }

@@ -40,7 +40,11 @@ const slackUser = (user: Person): Actor => ({ type: 'slack_user', id: user.id, n
 export function claimApproval(services: Services, request: ApprovalRequest, twoApprovers: boolean): Claim {
   const target = cardTarget(services, request.findingId, request.channel, request.messageTs);
   if (target.kind !== 'found') return target;
-  const { tracked } = target;
+  return claimFound(services, target.tracked, request, twoApprovers);
+}
+
+/** The claim itself, for a finding whose card the caller has matched to the click (its own card, or its group card). */
+export function claimFound(services: Services, tracked: TrackedFinding, request: ApprovalRequest, twoApprovers: boolean): Claim {
   const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
   if (!remediation) return { kind: 'no_remediation' };
   const approvals = () => services.evidence.forFinding(request.findingId).filter((e) => e.kind === 'decision.approved');
@@ -80,7 +84,14 @@ export async function runApprovedFix(
   const { tracked, remediation } = claim;
   const { finding } = tracked;
   const at = services.clock.now().toISOString();
-  const updateCard = (state: CardState) => updateFindingCard(services, tracked, state);
+  // An outcome and the card update showing it commit together: a crash between them cannot leave the card behind.
+  const settle = async (to: FindingStatus, state: CardState) => {
+    const key = services.atomically(() => {
+      services.findings.transition(finding.id, ['fixing'], to);
+      return queueCardUpdate(services, tracked, state);
+    });
+    if (key) await services.outbox.deliver(key);
+  };
   let plan: Plan | null = null;
   let step: ApiCall | null = null;
   try {
@@ -91,22 +102,23 @@ export async function runApprovedFix(
     if (!plan.alreadyCompliant && shown !== null && shown !== plan.diff) {
       // The resource changed since the card was posted: never apply a change nobody saw.
       services.evidence.append('fix.replanned', finding.id, botActor, { shownDiff: shown, newDiff: plan.diff });
-      services.findings.transition(finding.id, ['fixing'], 'open');
-      await updateCard({ kind: 'open', diff: plan.diff, planError: null });
-      await services.slack.ephemeral(
-        tracked.card?.channel ?? tracked.channel,
-        user.id,
-        'Nothing was changed: the resource changed since this card was posted. The card now shows the new diff; review it and approve again.',
-      );
+      await settle('open', { kind: 'open', diff: plan.diff, planError: null });
+      // A member of a group card has no card of its own to show the new diff on; the group flow tells the approver.
+      if (tracked.card) {
+        await services.slack.ephemeral(
+          tracked.card.channel,
+          user.id,
+          'Nothing was changed: the resource changed since this card was posted. The card now shows the new diff; review it and approve again.',
+        );
+      }
       return;
     }
     if (plan.alreadyCompliant) {
-      services.findings.transition(finding.id, ['fixing'], 'fixed');
-      await updateCard({ kind: 'already_compliant', by: user, at, diff: plan.diff });
+      await settle('fixed', { kind: 'already_compliant', by: user, at, diff: plan.diff });
       await reportToSecurityHub(services, finding, 'RESOLVED', `soc2-bot: already compliant when checked after approval by ${user.name ?? user.id}; nothing changed.`);
       return;
     }
-    await updateCard({ kind: 'fixing', by: user, at, diff: plan.diff });
+    await updateFindingCard(services, tracked, { kind: 'fixing', by: user, at, diff: plan.diff });
     step = plan.calls[0] ?? null;
     await remediation.apply(plan, aws);
     services.evidence.append('fix.applied', finding.id, { type: 'aws', id: finding.account, name: null }, {
@@ -124,8 +136,7 @@ export async function runApprovedFix(
       await failed(`the change was made but verification failed: ${verification.detail}`, false);
       return;
     }
-    services.findings.transition(finding.id, ['fixing'], 'fixed');
-    await updateCard({ kind: 'fixed', by: user, at, diff: plan.diff, verification: verification.detail, undoable: remediation.undo !== undefined });
+    await settle('fixed', { kind: 'fixed', by: user, at, diff: plan.diff, verification: verification.detail, undoable: remediation.undo !== undefined });
     await reportToSecurityHub(
       services,
       finding,
@@ -146,22 +157,32 @@ export async function runApprovedFix(
         explanation: reason,
       });
     }
-    services.findings.transition(finding.id, ['fixing'], 'fix_failed');
-    await updateCard({ kind: 'fix_failed', by: user, at, diff: plan?.diff ?? null, error: reason });
+    await settle('fix_failed', { kind: 'fix_failed', by: user, at, diff: plan?.diff ?? null, error: reason });
     await reportToSecurityHub(services, finding, 'NOTIFIED', `soc2-bot: fix failed: ${reason}`);
   }
 }
 
-/** Replaces the card in place; a Slack failure is logged, the evidence already holds the truth. */
+/**
+ * Queues the card's new look in the outbox; inside `services.atomically` it commits with the
+ * state change it shows. Returns the outbox key to deliver after commit (null: no card).
+ * `card.updated` evidence is appended when Slack takes the update, so it says what the card shows.
+ */
+export function queueCardUpdate(services: Services, tracked: TrackedFinding, state: CardState): string | null {
+  if (!tracked.card) return null;
+  const { channel, ts } = tracked.card;
+  return services.outbox.enqueue({
+    method: 'chat.update',
+    channel,
+    ts,
+    card: buildFindingCard(tracked, state),
+    evidence: { kind: 'card.updated', findingId: tracked.finding.id, data: { channel, ts, state: state.kind, diff: state.diff } },
+  });
+}
+
+/** Replaces the card in place, now or (Slack down) from the outbox later; never lost, never out of order. */
 export async function updateFindingCard(services: Services, tracked: TrackedFinding, state: CardState): Promise<void> {
-  if (!tracked.card) return;
-  const card = buildFindingCard(tracked, state);
-  try {
-    await services.slack.update(tracked.card.channel, tracked.card.ts, card);
-    services.evidence.append('card.updated', tracked.finding.id, botActor, { ...tracked.card, state: state.kind, diff: state.diff });
-  } catch (error) {
-    services.log.error({ findingId: tracked.finding.id, err: error instanceof Error ? error.message : String(error) }, 'chat.update failed');
-  }
+  const key = queueCardUpdate(services, tracked, state);
+  if (key) await services.outbox.deliver(key);
 }
 
 /** The diff the card currently shows, from the evidence of what was posted or last updated. */

@@ -1,13 +1,38 @@
-import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
-import { EC2Client } from '@aws-sdk/client-ec2';
-import { IAMClient } from '@aws-sdk/client-iam';
-import { RDSClient } from '@aws-sdk/client-rds';
-import { S3Client } from '@aws-sdk/client-s3';
-import { S3ControlClient } from '@aws-sdk/client-s3-control';
-import { SecurityHubClient } from '@aws-sdk/client-securityhub';
-import { ConfigServiceClient } from '@aws-sdk/client-config-service';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { createRequire } from 'node:module';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
+import type { ConfigServiceClient } from '@aws-sdk/client-config-service';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { IAMClient } from '@aws-sdk/client-iam';
+import type { RDSClient } from '@aws-sdk/client-rds';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { S3ControlClient } from '@aws-sdk/client-s3-control';
+import type { SecurityHubClient } from '@aws-sdk/client-securityhub';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
+
+const require = createRequire(import.meta.url);
+
+/**
+ * An SDK package, loaded when its first client is made: each costs 20 to 80 MB of memory
+ * (EC2 the most), so a process pays only for the services it calls. The packages are
+ * CommonJS, so this is the same module instance an `import` elsewhere gets.
+ */
+function sdk<M>(name: string): () => M {
+  let loaded: M | undefined;
+  return () => (loaded ??= require(name) as M);
+}
+
+const sdks = {
+  cloudTrail: sdk<typeof import('@aws-sdk/client-cloudtrail')>('@aws-sdk/client-cloudtrail'),
+  config: sdk<typeof import('@aws-sdk/client-config-service')>('@aws-sdk/client-config-service'),
+  ec2: sdk<typeof import('@aws-sdk/client-ec2')>('@aws-sdk/client-ec2'),
+  iam: sdk<typeof import('@aws-sdk/client-iam')>('@aws-sdk/client-iam'),
+  rds: sdk<typeof import('@aws-sdk/client-rds')>('@aws-sdk/client-rds'),
+  s3: sdk<typeof import('@aws-sdk/client-s3')>('@aws-sdk/client-s3'),
+  s3Control: sdk<typeof import('@aws-sdk/client-s3-control')>('@aws-sdk/client-s3-control'),
+  securityHub: sdk<typeof import('@aws-sdk/client-securityhub')>('@aws-sdk/client-securityhub'),
+  sqs: sdk<typeof import('@aws-sdk/client-sqs')>('@aws-sdk/client-sqs'),
+};
 
 /** Per-Region SDK clients: the one seam through which the bot reaches AWS. */
 export interface AwsClients {
@@ -53,15 +78,15 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients & D
     };
   }
   return {
-    s3: perRegion((region) => new S3Client({ ...config, region })),
-    s3Control: perRegion((region) => new S3ControlClient({ ...config, region })),
-    ec2: perRegion((region) => new EC2Client({ ...config, region })),
-    iam: perRegion((region) => new IAMClient({ ...config, region })),
-    cloudTrail: perRegion((region) => new CloudTrailClient({ ...config, region })),
-    rds: perRegion((region) => new RDSClient({ ...config, region })),
-    securityHub: perRegion((region) => new SecurityHubClient({ ...config, region })),
-    config: perRegion((region) => new ConfigServiceClient({ ...config, region })),
-    sqs: perRegion((region) => new SQSClient({ ...config, region })),
+    s3: perRegion((region) => new (sdks.s3().S3Client)({ ...config, region })),
+    s3Control: perRegion((region) => new (sdks.s3Control().S3ControlClient)({ ...config, region })),
+    ec2: perRegion((region) => new (sdks.ec2().EC2Client)({ ...config, region })),
+    iam: perRegion((region) => new (sdks.iam().IAMClient)({ ...config, region })),
+    cloudTrail: perRegion((region) => new (sdks.cloudTrail().CloudTrailClient)({ ...config, region })),
+    rds: perRegion((region) => new (sdks.rds().RDSClient)({ ...config, region })),
+    securityHub: perRegion((region) => new (sdks.securityHub().SecurityHubClient)({ ...config, region })),
+    config: perRegion((region) => new (sdks.config().ConfigServiceClient)({ ...config, region })),
+    sqs: perRegion((region) => new (sdks.sqs().SQSClient)({ ...config, region })),
     destroy() {
       for (const client of made) client.destroy();
     },

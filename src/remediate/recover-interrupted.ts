@@ -10,6 +10,7 @@ import { remediationOptions } from './remediation-options.js';
  * After a crash, a finding left in `fixing` may or may not have been changed. It is
  * never applied again blindly: the live state is read, and the fix is recorded as
  * verified when the control now holds, or as failed (open again) when it does not.
+ * Cards left showing a fix in progress are redrawn from the state recorded.
  */
 export async function recoverInterruptedFixes(services: Services): Promise<number> {
   const interrupted = services.findings.inStatus('fixing');
@@ -39,5 +40,8 @@ export async function recoverInterruptedFixes(services: Services): Promise<numbe
     if (now) await updateFindingCard(services, now, currentCardState(services, now));
     services.log.warn({ findingId: tracked.finding.id, fixed: outcome.fixed }, 'recovered a fix interrupted by a restart');
   }
-  return interrupted.length;
+  // A crash after a fix settled but before its card was redrawn leaves the card saying "applying now".
+  const staleCards = services.findings.cardsLeftFixing();
+  for (const tracked of staleCards) await updateFindingCard(services, tracked, currentCardState(services, tracked));
+  return interrupted.length + staleCards.length;
 }

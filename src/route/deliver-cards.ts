@@ -1,4 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import type { Services } from '../app/services.js';
+import { currentCardState } from '../decisions/card-state.js';
 import type { Finding } from '../domain/finding.js';
 import { autopilot } from '../domain/person.js';
 import { botActor } from '../evidence/evidence-log.js';
@@ -11,7 +14,10 @@ import { remediationById } from '../remediate/registry.js';
 import type { Remediation } from '../remediate/remediation.js';
 import { remediationOptions } from '../remediate/remediation-options.js';
 import { buildFindingCard, type CardState } from '../slack/cards.js';
+import { buildGroupCard } from '../slack/group-card.js';
 import { triage } from '../triage/triage.js';
+import { diffFindings, findingChangeSchema, updateNote } from './finding-changes.js';
+import { occurrencesWithin, recurrenceWording } from './recurrence.js';
 import { resolveRoute } from './routing.js';
 
 export type IngestSummary = Record<IngestOutcome, number>;
@@ -37,6 +43,7 @@ function recordEach(services: Services, findings: readonly Finding[]): IngestSum
     const finding = services.findings.canonical(incoming);
     const decided = triage(finding, services.policy.rules);
     const route = resolveRoute(finding, services.routing);
+    const before = services.findings.get(finding.id)?.finding ?? null;
     const outcome = services.findings.record(finding, decided, route, now);
     summary[outcome] += 1;
     if (outcome === 'unchanged') continue;
@@ -48,8 +55,17 @@ function recordEach(services: Services, findings: readonly Finding[]): IngestSum
       });
       continue;
     }
-    const kind = outcome === 'new' ? 'finding.detected' : outcome === 'recurred' ? 'finding.recurred' : 'finding.updated';
-    services.evidence.append(kind, finding.id, botActor, { finding, triage: decided, route });
+    const sighting = { finding, triage: decided, route };
+    if (outcome === 'new') services.evidence.append('finding.detected', finding.id, botActor, sighting);
+    else if (outcome === 'updated') {
+      services.evidence.append('finding.updated', finding.id, botActor, { ...sighting, changes: before ? diffFindings(before, finding) : [] });
+    } else {
+      const earlier = services.evidence
+        .forFinding(finding.id)
+        .filter((e) => e.kind === 'finding.detected' || e.kind === 'finding.recurred')
+        .map((e) => e.at);
+      services.evidence.append('finding.recurred', finding.id, botActor, { ...sighting, occurrencesIn30Days: occurrencesWithin([...earlier, now.toISOString()], now) });
+    }
   }
   return summary;
 }
@@ -63,17 +79,35 @@ export async function recordFindingsWithTags(services: Services, findings: reado
  * The card a human sees first: the exact diff comes from a read-only plan against the
  * live resource; a control the bot may not fix shows what a person must do instead.
  */
-async function openCardState(services: Services, tracked: TrackedFinding): Promise<CardState> {
+async function openCardState(services: Services, tracked: TrackedFinding): Promise<OpenState> {
+  return (await planCard(services, tracked)).state;
+}
+
+/**
+ * The open card's state, and the change the fix makes as settings before and after (no resource
+ * name, unlike the diff's title): findings whose change is the same may share a group card.
+ */
+async function planCard(services: Services, tracked: TrackedFinding): Promise<{ state: OpenState; change: string | null }> {
+  const recurrence = tracked.recurrences > 0 ? recurrenceOf(services, tracked.finding.id) : null;
   const guidance = defaultCatalogue.get(tracked.finding.control ?? '')?.guidance ?? null;
   const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
-  if (!remediation) return { kind: 'open', diff: null, planError: null, guidance };
+  if (!remediation) return { state: { kind: 'open', diff: null, planError: null, guidance, recurrence }, change: null };
   try {
     const plan = await remediation.plan(tracked.finding, services.awsFor(tracked.finding.account), remediationOptions(services, remediation.id));
-    return { kind: 'open', diff: plan.diff, planError: null };
+    return { state: { kind: 'open', diff: plan.diff, planError: null, recurrence }, change: JSON.stringify([plan.before, plan.after]) };
   } catch (error) {
-    if (error instanceof ManualOnlyError) return { kind: 'open', diff: error.plan.diff, planError: null, manualOnly: error.reason };
-    return { kind: 'open', diff: null, planError: explainAwsError(error, null, remediation.permissions) };
+    if (error instanceof ManualOnlyError) return { state: { kind: 'open', diff: error.plan.diff, planError: null, manualOnly: error.reason, recurrence }, change: null };
+    return { state: { kind: 'open', diff: null, planError: explainAwsError(error, null, remediation.permissions), recurrence }, change: null };
   }
+}
+
+/** "Third time in 30 days", as counted when the recurrence was recorded. */
+function recurrenceOf(services: Services, findingId: string): string | null {
+  const recorded = services.evidence
+    .forFinding(findingId)
+    .filter((e) => e.kind === 'finding.recurred')
+    .at(-1)?.data['occurrencesIn30Days'];
+  return typeof recorded === 'number' ? recurrenceWording(recorded) : null;
 }
 
 /**
@@ -98,7 +132,6 @@ async function fixOnAutopilot(services: Services, tracked: TrackedFinding, remed
   return 1;
 }
 
-/** Posts a card for every open finding that has none yet. Returns how many were posted. */
 /**
  * Autopilot's guard rails: a resource tagged to opt out, or an account past its hourly
  * budget of automatic fixes, gets a card that asks first. Returns why, or null when the
@@ -123,12 +156,27 @@ async function autopilotGuard(services: Services, tracked: TrackedFinding, tripp
   return `autopilot paused for account ${account} (circuit breaker)`;
 }
 
+type OpenState = Extract<CardState, { kind: 'open' }>;
+
+interface Waiting {
+  tracked: TrackedFinding;
+  state: OpenState;
+  change: string | null;
+}
+
+/**
+ * Tells Slack what changed: closes cards resolved at source, notes Security Hub updates in card
+ * threads, and posts a card for every open finding that has none yet (one card for a large
+ * enough group of the same fix). Returns how many cards were posted.
+ */
 export async function deliverCards(services: Services): Promise<number> {
   const tripped = new Set<string>();
   for (const tracked of services.findings.resolvedWithStaleCard()) {
     await updateFindingCard(services, tracked, { kind: 'resolved_at_source', at: services.clock.now().toISOString(), diff: null });
   }
+  await noteUpdates(services);
   let posted = 0;
+  const waiting: Waiting[] = [];
   for (const tracked of services.findings.awaitingCard()) {
     const remediation = tracked.triage.mode === 'autopilot' && tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
     const guard = remediation ? await autopilotGuard(services, tracked, tripped) : null;
@@ -136,26 +184,120 @@ export async function deliverCards(services: Services): Promise<number> {
       posted += await fixOnAutopilot(services, tracked, remediation);
       continue;
     }
-    const opened = await openCardState(services, tracked);
-    const state = guard && opened.kind === 'open' ? { ...opened, autopilotHeld: guard } : opened;
-    const card = buildFindingCard(tracked, state);
-    try {
-      const where = await services.slack.post(tracked.channel, card);
-      services.findings.setCard(tracked.finding.id, where.channel, where.ts);
-      services.evidence.append('card.posted', tracked.finding.id, botActor, {
-        channel: where.channel,
-        ts: where.ts,
-        diff: state.kind === 'open' ? state.diff : null,
-        planError: state.kind === 'open' ? state.planError : null,
-      });
-      posted += 1;
-    } catch (error) {
-      // Left without a card: the next run posts it again.
-      services.log.error(
-        { findingId: tracked.finding.id, channel: tracked.channel, err: error instanceof Error ? error.message : String(error) },
-        'chat.postMessage failed; the card will be retried on the next run',
-      );
+    const { state, change } = await planCard(services, tracked);
+    waiting.push({ tracked, state: guard ? { ...state, autopilotHeld: guard } : state, change });
+  }
+  // Keys first: posting a group card makes its members ineligible for another.
+  const keys = waiting.map((item) => groupKey(services, item));
+  const groups = new Map<string, Waiting[]>();
+  waiting.forEach((item, i) => {
+    const key = keys[i];
+    if (key) groups.set(key, [...(groups.get(key) ?? []), item]);
+  });
+  const postedGroups = new Set<string>();
+  for (const [i, item] of waiting.entries()) {
+    const key = keys[i] ?? null;
+    const group = key === null ? undefined : groups.get(key);
+    if (key !== null && group && group.length >= services.policy.grouping.minFindings) {
+      if (!postedGroups.has(key)) {
+        postedGroups.add(key);
+        posted += await postGroupCard(services, group);
+      }
+      continue;
     }
+    posted += await postFindingCard(services, item.tracked, item.state);
   }
   return posted;
+}
+
+/**
+ * Findings that may share a card: copilot fixes with the exact same change in one account and
+ * channel. A card that says more (a plan error, a person's steps, a held autopilot fix, a
+ * recurrence) stays a card of its own, and so does a finding a split already took off a group.
+ */
+function groupKey(services: Services, { tracked, state, change }: Waiting): string | null {
+  const { remediation, mode } = tracked.triage;
+  if (mode !== 'copilot' || !remediation || change === null || state.planError || state.manualOnly || state.guidance || state.autopilotHeld || state.recurrence) return null;
+  if (services.groups.ofFinding(tracked.finding.id) !== null) return null;
+  return JSON.stringify([tracked.finding.account, remediation, tracked.channel, change]);
+}
+
+async function postFindingCard(services: Services, tracked: TrackedFinding, state: OpenState): Promise<number> {
+  try {
+    const where = await services.slack.post(tracked.channel, buildFindingCard(tracked, state));
+    services.findings.setCard(tracked.finding.id, where.channel, where.ts);
+    services.evidence.append('card.posted', tracked.finding.id, botActor, { channel: where.channel, ts: where.ts, diff: state.diff, planError: state.planError });
+    return 1;
+  } catch (error) {
+    // Left without a card: the next run posts it again.
+    services.log.error(
+      { findingId: tracked.finding.id, channel: tracked.channel, err: error instanceof Error ? error.message : String(error) },
+      'chat.postMessage failed; the card will be retried on the next run',
+    );
+    return 0;
+  }
+}
+
+/** One card for the group, one member's diff as the example; each member's evidence records its own diff and the card. */
+async function postGroupCard(services: Services, members: readonly Waiting[]): Promise<number> {
+  const first = members[0]!;
+  const diff = first.state.diff ?? '';
+  const remediation = first.tracked.triage.remediation ?? '';
+  const id = randomUUID();
+  const card = buildGroupCard({ id, remediation, diff, members: members.map(({ tracked }) => ({ tracked, failure: null, ownCard: false })), approved: null, split: null });
+  let where: { channel: string; ts: string };
+  try {
+    where = await services.slack.post(first.tracked.channel, card);
+  } catch (error) {
+    services.log.error(
+      { members: members.length, channel: first.tracked.channel, err: error instanceof Error ? error.message : String(error) },
+      'chat.postMessage failed for a group card; it will be retried on the next run',
+    );
+    return 0;
+  }
+  services.atomically(() => {
+    const ids = members.map(({ tracked }) => tracked.finding.id);
+    services.groups.create(
+      { id, account: first.tracked.finding.account, remediation, channel: first.tracked.channel, diff, card: where, createdAt: services.clock.now().toISOString() },
+      ids,
+    );
+    for (const { tracked, state } of members) {
+      services.evidence.append('card.posted', tracked.finding.id, botActor, { ...where, diff: state.diff, planError: null, group: { id, members: ids.length } });
+    }
+  });
+  return 1;
+}
+
+const updateEvidence = z.object({
+  finding: z.object({ updatedAt: z.string(), resource: z.object({ id: z.string() }) }),
+  changes: z.array(findingChangeSchema),
+});
+
+/**
+ * Security Hub updated a finding whose card still asks for a decision: say what changed in the
+ * card's thread (never a new card), and redraw an own card when its severity changed.
+ */
+async function noteUpdates(services: Services): Promise<void> {
+  for (const update of services.findings.updatesToNote()) {
+    const tracked = services.findings.get(update.findingId);
+    const parsed = updateEvidence.safeParse(JSON.parse(update.data));
+    if (!tracked || !parsed.success) {
+      services.log.warn({ findingId: update.findingId, seq: update.seq }, 'finding.updated evidence not as written; no thread note');
+      continue;
+    }
+    const group = tracked.card ? null : services.groups.ofFinding(tracked.finding.id);
+    const card = tracked.card ?? group?.card;
+    if (!card) continue;
+    const { finding, changes } = parsed.data;
+    try {
+      const note = await services.slack.postText(card.channel, updateNote(changes, finding.updatedAt, group ? finding.resource.id : null), card.ts);
+      services.evidence.append('card.noted', tracked.finding.id, botActor, { channel: card.channel, threadTs: card.ts, ts: note.ts, updateSeq: update.seq, changes });
+    } catch (error) {
+      services.log.error({ findingId: tracked.finding.id, err: error instanceof Error ? error.message : String(error) }, 'thread note failed; retried on the next run');
+      continue;
+    }
+    if (tracked.card && changes.some((c) => c.field === 'severity')) {
+      await updateFindingCard(services, tracked, tracked.status === 'open' ? await openCardState(services, tracked) : currentCardState(services, tracked));
+    }
+  }
 }

@@ -1,10 +1,11 @@
 /**
- * The real bot (Bolt HTTP receiver, AWS SDK clients, SQLite) wired to a simulated
- * AWS account and Slack workspace through msw. Used by `npm run demo` and the
- * end-to-end tests, so both exercise exactly the production code paths.
+ * The real bot (Bolt HTTP receiver or Socket Mode client, AWS SDK clients, SQLite) wired
+ * to a simulated AWS account and Slack workspace through msw. Used by `npm run demo` and
+ * the end-to-end tests, so both exercise exactly the production code paths.
  */
 import { randomBytes } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
 import { setupServer } from 'msw/node';
 import { createBot, type Bot } from '../app/bot.js';
 import type { Logger } from '../app/logger.js';
@@ -15,11 +16,13 @@ import { SimulatedAws } from './aws-account.js';
 import { CloudTrailService } from './cloudtrail-service.js';
 import { ConfigService } from './config-service.js';
 import { Ec2Service } from './ec2-service.js';
+import { isLoopback } from './forward-to-fake.js';
 import { IamService } from './iam-service.js';
 import { RdsService } from './rds-service.js';
 import { S3ControlService } from './s3-control-service.js';
 import { StsService } from './sts-service.js';
 import { blockActionsBody, signSlackRequest, viewSubmissionBody, type ViewSubmissionOptions } from './signed-request.js';
+import { SimulatedSocketMode } from './slack-socket-mode.js';
 import { SimulatedSlack } from './slack-workspace.js';
 
 export interface OfflineBotOptions {
@@ -33,6 +36,10 @@ export interface OfflineBotOptions {
   clock?: Clock;
   /** Attempts per AWS call; tests lower it so injected throttling fails fast. */
   awsMaxAttempts?: number;
+  /** Slack Web API request timeout; tests of hung calls shorten it. */
+  slackTimeoutMs?: number;
+  /** Socket Mode instead of the HTTP receiver: Slack's side is a `SimulatedSocketMode`. */
+  socketMode?: boolean;
 }
 
 /** The simulated services beyond S3 and Security Hub, each registered on the account. */
@@ -61,13 +68,17 @@ export function registerSimulatedServices(aws: SimulatedAws, now: () => Date = (
   return services;
 }
 
-export interface OfflineBot {
+interface OfflineBotBase {
   bot: Bot;
   aws: SimulatedAws;
   services: SimulatedServices;
   slack: SimulatedSlack;
-  signingSecret: string;
   botToken: string;
+  close(): Promise<void>;
+}
+
+export interface OfflineBot extends OfflineBotBase {
+  signingSecret: string;
   /** Base URL of the bot's Slack endpoint on loopback. */
   url: string;
   /** POSTs a correctly signed button click to the real receiver; returns the HTTP status. */
@@ -76,12 +87,18 @@ export interface OfflineBot {
   submitView(options: ViewSubmissionOptions): Promise<Response>;
   /** POSTs a raw body with the given headers (for forged or stale requests). */
   post(body: string, headers: Record<string, string>): Promise<Response>;
-  close(): Promise<void>;
 }
 
-const loopback = /^(127\.0\.0\.1|localhost|\[::1\])$/;
+export interface OfflineSocketBot extends OfflineBotBase {
+  /** Slack's end of the bot's Socket Mode connection: delivers envelopes, records acks. */
+  socket: SimulatedSocketMode;
+  /** Base URL of `/healthz` and `/readyz`, served on their own port in Socket Mode. */
+  probeUrl: string;
+}
 
-export async function startOfflineBot(options: OfflineBotOptions): Promise<OfflineBot> {
+export async function startOfflineBot(options: OfflineBotOptions & { socketMode: true }): Promise<OfflineSocketBot>;
+export async function startOfflineBot(options: OfflineBotOptions & { socketMode?: false }): Promise<OfflineBot>;
+export async function startOfflineBot(options: OfflineBotOptions): Promise<OfflineBot | OfflineSocketBot> {
   const region = options.region ?? 'us-east-1';
   const token = `xoxb-sim-${randomBytes(6).toString('hex')}`;
   const signingSecret = randomBytes(16).toString('hex');
@@ -90,16 +107,25 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
   const aws = new SimulatedAws({ accountId: '111111111111', now });
   const services = registerSimulatedServices(aws, now);
   const slack = new SimulatedSlack({ token, baseUrl: 'https://slack.sim/api/' });
-  const server = setupServer(...aws.handlers(), ...slack.handlers());
+  const socket = options.socketMode ? await SimulatedSocketMode.start({ baseUrl: slack.baseUrl }) : null;
+  const server = setupServer(...aws.handlers(), ...(socket?.handlers() ?? []), ...slack.handlers());
   server.listen({
     onUnhandledRequest(request, print) {
       // The bot's own listener on loopback is real; anything else would be a leak to the internet.
-      if (!loopback.test(new URL(request.url).hostname)) print.error();
+      if (!isLoopback(request.url)) print.error();
     },
   });
+  const probePort = socket ? await freePort() : 0;
   const bot = createBot({
     databasePath: options.databasePath,
-    slack: { botToken: token, signingSecret, apiUrl: slack.baseUrl, retries: 0 },
+    slack: {
+      botToken: token,
+      apiUrl: slack.baseUrl,
+      retries: 0,
+      ...(options.slackTimeoutMs !== undefined ? { timeoutMs: options.slackTimeoutMs } : {}),
+      // A pong may take 2 s here (a busy test machine), and a dropped connection is reopened after that.
+      ...(socket ? { appToken: socket.appToken, probePort, socketPingTimeoutMs: 2_000 } : { signingSecret }),
+    },
     routing: options.routing,
     ...(options.policy ? { policy: options.policy } : {}),
     ...(options.assumeRole ? { assumeRole: options.assumeRole } : {}),
@@ -111,18 +137,28 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
     log: options.log,
     ...(options.clock ? { clock: options.clock } : {}),
   });
+  // In Socket Mode this resolves once Slack's hello arrived on the connection.
   const http = await bot.start(0);
-  if (!http) throw new Error('the offline bot runs in HTTP mode');
+  const base = { bot, aws, services, slack, botToken: token };
+  if (socket) {
+    return {
+      ...base,
+      socket,
+      probeUrl: `http://127.0.0.1:${probePort}`,
+      async close() {
+        await bot.stop();
+        server.close();
+        await socket.close();
+      },
+    };
+  }
+  if (!http) throw new Error('the HTTP receiver did not start a server');
   const url = `http://127.0.0.1:${(http.address() as AddressInfo).port}/slack/events`;
 
   const post = (body: string, headers: Record<string, string>) => fetch(url, { method: 'POST', body, headers });
   return {
-    bot,
-    aws,
-    services,
-    slack,
+    ...base,
     signingSecret,
-    botToken: token,
     url,
     click(click) {
       const body = blockActionsBody({ ...click, responseUrl: slack.responseUrlFor(click.channel, click.messageTs) });
@@ -138,4 +174,14 @@ export async function startOfflineBot(options: OfflineBotOptions): Promise<Offli
       server.close();
     },
   };
+}
+
+/** A port free right now: Bolt's Socket Mode receiver does not tell which port its probe server took. */
+async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  probe.close();
+  await once(probe, 'close');
+  return port;
 }

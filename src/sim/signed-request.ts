@@ -1,7 +1,8 @@
 /**
  * Builds the HTTP requests Slack sends to the bot's Bolt HTTP receiver: realistic
  * interaction and slash-command bodies, signed the way Slack signs them, so tests and
- * the demo go through Bolt's real signature check instead of bypassing it.
+ * the demo go through Bolt's real signature check instead of bypassing it. The payloads
+ * are the same in Socket Mode, where `slack-socket-mode.ts` wraps them in envelopes.
  */
 import { createHmac } from 'node:crypto';
 import type { BlockAction, ButtonAction, SlashCommand } from '@slack/bolt';
@@ -106,10 +107,10 @@ export interface SlashCommandOptions extends SlackWorkspaceIds {
   responseUrl?: string;
 }
 
-/** A slash command's fields, as Slack form-encodes them (no JSON payload wrapper). */
-export function slashCommandBody(options: SlashCommandOptions): string {
+/** A slash command's fields: form-encoded over HTTP, the envelope's payload in Socket Mode. */
+export function slashCommandPayload(options: SlashCommandOptions): SlashCommand {
   const ids = workspace(options);
-  const fields: SlashCommand = {
+  return {
     token: ids.verificationToken,
     team_id: ids.teamId,
     team_domain: ids.teamDomain,
@@ -124,8 +125,12 @@ export function slashCommandBody(options: SlashCommandOptions): string {
     response_url: options.responseUrl ?? `https://hooks.slack.com/commands/${ids.teamId}/000000000/sim`,
     trigger_id: options.triggerId ?? `${actionTimestamp().replace('.', '')}.${ids.teamId}.sim`,
   };
+}
+
+/** A slash command as Slack posts it over HTTP: form-encoded fields, no JSON payload wrapper. */
+export function slashCommandBody(options: SlashCommandOptions): string {
   const form = new URLSearchParams();
-  for (const [key, value] of Object.entries(fields)) {
+  for (const [key, value] of Object.entries(slashCommandPayload(options))) {
     if (typeof value === 'string') form.set(key, value);
   }
   return form.toString();
@@ -139,8 +144,8 @@ export interface ViewSubmissionOptions extends SlackWorkspaceIds {
   values: Record<string, { type: 'plain_text_input' | 'datepicker' | 'users_select'; value: string | null }>;
 }
 
-/** The raw body of a modal submission (`view_submission`), as Slack posts it. */
-export function viewSubmissionBody(options: ViewSubmissionOptions): string {
+/** A modal submission (`view_submission`) payload, shaped as Slack sends it. */
+export function viewSubmissionPayload(options: ViewSubmissionOptions): Record<string, unknown> {
   const ids = workspace(options);
   const values = Object.fromEntries(
     Object.entries(options.values).map(([blockId, input]) => {
@@ -153,7 +158,7 @@ export function viewSubmissionBody(options: ViewSubmissionOptions): string {
       return [blockId, { value: field }];
     }),
   );
-  const payload = {
+  return {
     type: 'view_submission',
     team: { id: ids.teamId, domain: ids.teamDomain },
     user: { id: options.user.id, username: options.user.name, name: options.user.name, team_id: ids.teamId },
@@ -172,7 +177,34 @@ export function viewSubmissionBody(options: ViewSubmissionOptions): string {
     },
     response_urls: [],
   };
-  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+/** The raw body of a modal submission, as Slack posts it over HTTP. */
+export function viewSubmissionBody(options: ViewSubmissionOptions): string {
+  return new URLSearchParams({ payload: JSON.stringify(viewSubmissionPayload(options)) }).toString();
+}
+
+export interface AppHomeOpenedOptions extends SlackWorkspaceIds {
+  user: string;
+  tab: 'home' | 'messages';
+  /** The bot user the event is authorised for. */
+  botUserId: string;
+}
+
+/** An `app_home_opened` event callback: the JSON body over HTTP, the envelope's payload in Socket Mode. */
+export function appHomeOpenedEvent(options: AppHomeOpenedOptions): Record<string, unknown> {
+  const ids = workspace(options);
+  const seconds = Math.floor(Date.now() / 1000);
+  return {
+    token: ids.verificationToken,
+    team_id: ids.teamId,
+    api_app_id: ids.apiAppId,
+    type: 'event_callback',
+    event_id: `Ev${seconds}${Math.random().toString(16).slice(2, 8)}`,
+    event_time: seconds,
+    event: { type: 'app_home_opened', user: options.user, channel: 'D0SOC2HOME', tab: options.tab, event_ts: `${seconds}.000100` },
+    authorizations: [{ team_id: ids.teamId, user_id: options.botUserId, is_bot: true, is_enterprise_install: false }],
+  };
 }
 
 function workspace(ids: SlackWorkspaceIds): Required<SlackWorkspaceIds> {

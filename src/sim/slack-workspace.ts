@@ -43,8 +43,19 @@ export interface PublishedHome {
   view: Record<string, unknown>;
 }
 
+/** A file shared through files.getUploadURLExternal, its upload URL and files.completeUploadExternal. */
+export interface UploadedFile {
+  id: string;
+  name: string;
+  title: string | null;
+  bytes: Buffer;
+  channel: string;
+  threadTs: string | null;
+  initialComment: string | null;
+}
+
 export interface SlackCall {
-  /** Web API method, or `response_url` for posts to an interaction's response URL. */
+  /** Web API method, `response_url` for posts to an interaction's response URL, `upload_url` for file bytes. */
   method: string;
   args: Record<string, unknown>;
   /** Slack's error string when the call was answered with ok:false. */
@@ -57,6 +68,11 @@ export interface SlackFault {
   error?: string;
   /** Seconds, sent as Retry-After (Slack does so on 429). */
   retryAfter?: number;
+  /**
+   * No answer ever comes (until the client gives up and aborts): 'processed' means Slack
+   * acted on the call before the answer was lost, 'unprocessed' that it did not.
+   */
+  timeout?: 'processed' | 'unprocessed';
 }
 
 export interface SlackChannel {
@@ -87,7 +103,8 @@ export interface SimulatedSlackOptions {
 }
 
 const RESPONSE_URL_BASE = 'https://hooks.slack.com/actions/';
-const JSON_ARGS = ['blocks', 'attachments', 'view', 'metadata'] as const;
+const UPLOAD_URL_BASE = 'https://files.slack.com/upload/v1/';
+const JSON_ARGS = ['blocks', 'attachments', 'view', 'metadata', 'files'] as const;
 
 /** A Slack API error answered as HTTP 200 {ok:false, error}. */
 class SlackApiError extends Error {
@@ -123,6 +140,9 @@ export class SimulatedSlack {
   private readonly usergroups = new Map<string, string[]>();
   private readonly responseUrls = new Map<string, { channel: string; ts: string }>();
   private readonly faults: { method: string; fault: SlackFault }[] = [];
+  /** Reserved by files.getUploadURLExternal; bytes arrive at the upload URL, then completion shares them. */
+  private readonly uploads = new Map<string, { name: string; bytes: Buffer | null }>();
+  private readonly sharedFiles: UploadedFile[] = [];
   private messageCounter = 0;
   private idCounter = 0;
 
@@ -178,6 +198,11 @@ export class SimulatedSlack {
     this.faults.push({ method, fault });
   }
 
+  /** Copies of the files shared so far, oldest first, optionally in one channel. */
+  files(channel?: string): UploadedFile[] {
+    return this.sharedFiles.filter((f) => channel === undefined || f.channel === channel).map((f) => ({ ...f, bytes: Buffer.from(f.bytes) }));
+  }
+
   clearFaults(): void {
     this.faults.length = 0;
   }
@@ -188,6 +213,7 @@ export class SimulatedSlack {
     return [
       http.all(({ request }) => request.url.startsWith(this.baseUrl), ({ request }) => this.serveApi(request)),
       http.post(({ request }) => request.url.startsWith(RESPONSE_URL_BASE), ({ request }) => this.serveResponseUrl(request)),
+      http.post(({ request }) => request.url.startsWith(UPLOAD_URL_BASE), ({ request }) => this.serveUpload(request)),
     ];
   }
 
@@ -198,9 +224,17 @@ export class SimulatedSlack {
     const call: SlackCall = { method, args };
     this.calls.push(call);
 
-    const faulted = this.takeFault(method, call);
-    if (faulted) return faulted;
+    const fault = this.nextFault(method);
+    if (fault?.timeout) {
+      if (fault.timeout === 'processed') this.answer(method, args, token, call);
+      call.error = 'timeout';
+      return unanswered(request);
+    }
+    if (fault) return faultResponse(fault, call);
+    return this.answer(method, args, token, call);
+  }
 
+  private answer(method: string, args: Args, token: string | undefined, call: SlackCall): Response {
     // Slack checks the token before anything else, and says not_authed when there is none.
     if (token === undefined || token !== this.token) {
       call.error = token === undefined ? 'not_authed' : 'invalid_auth';
@@ -247,15 +281,37 @@ export class SimulatedSlack {
     return HttpResponse.json({ ok: true });
   }
 
+  /** The file service: raw bytes, or a multipart form holding the file (what WebClient.filesUploadV2 sends); 200 "OK - <size>". */
+  private async serveUpload(request: Request): Promise<Response> {
+    const id = request.url.slice(UPLOAD_URL_BASE.length);
+    const call: SlackCall = { method: 'upload_url', args: { url: request.url } };
+    this.calls.push(call);
+    const faulted = this.takeFault('upload_url', call);
+    if (faulted) return faulted;
+    const upload = this.uploads.get(id);
+    if (!upload) {
+      call.error = 'not_found';
+      return new HttpResponse('Not Found', { status: 404 });
+    }
+    let bytes: Buffer;
+    if ((request.headers.get('content-type') ?? '').startsWith('multipart/form-data')) {
+      const file = [...(await request.formData()).values()].find((value) => typeof value !== 'string');
+      bytes = Buffer.from(typeof file === 'object' ? await file.arrayBuffer() : new ArrayBuffer(0));
+    } else {
+      bytes = Buffer.from(await request.arrayBuffer());
+    }
+    upload.bytes = bytes;
+    return new HttpResponse(`OK - ${bytes.length}`, { status: 200 });
+  }
+
   private takeFault(method: string, call: SlackCall): Response | undefined {
+    const fault = this.nextFault(method);
+    return fault ? faultResponse(fault, call) : undefined;
+  }
+
+  private nextFault(method: string): SlackFault | undefined {
     const index = this.faults.findIndex((f) => f.method === '*' || f.method === method);
-    const fault = index < 0 ? undefined : this.faults.splice(index, 1)[0]?.fault;
-    if (!fault) return undefined;
-    const status = fault.status ?? 200;
-    const error = fault.error ?? (status === 429 ? 'ratelimited' : status >= 500 ? 'internal_error' : 'fatal_error');
-    call.error = error;
-    const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
-    return HttpResponse.json({ ok: false, error }, { status, headers });
+    return index < 0 ? undefined : this.faults.splice(index, 1)[0]?.fault;
   }
 
   // ---- Web API methods ----------------------------------------------------------
@@ -347,6 +403,43 @@ export class SimulatedSlack {
       return { channel, permalink: `https://${this.teamDomain}.slack.com/archives/${channel}/p${ts.replace('.', '')}` };
     },
 
+    'files.getUploadURLExternal': (args) => {
+      const name = requireString(args, 'filename', 'invalid_arguments');
+      const length = Number(args['length']);
+      if (!Number.isInteger(length) || length < 1) throw new SlackApiError('invalid_arguments');
+      const id = `F${this.nextId()}`;
+      this.uploads.set(id, { name, bytes: null });
+      return { upload_url: `${UPLOAD_URL_BASE}${id}`, file_id: id };
+    },
+
+    'files.completeUploadExternal': (args) => {
+      const files = args['files'];
+      if (!Array.isArray(files) || files.length === 0) throw new SlackApiError('invalid_arguments');
+      const entries = files.map((entry: unknown) => {
+        const id = isRecord(entry) ? stringArg(entry, 'id') : undefined;
+        const upload = id === undefined ? undefined : this.uploads.get(id);
+        // Slack cannot complete a file whose bytes never arrived.
+        if (id === undefined || !upload?.bytes) throw new SlackApiError('file_not_found');
+        return { id, upload, title: isRecord(entry) ? (stringArg(entry, 'title') ?? null) : null };
+      });
+      const channel = stringArg(args, 'channel_id');
+      for (const { id, upload, title } of entries) {
+        this.uploads.delete(id);
+        // Without a channel the file stays private to the uploader: nothing is shared.
+        if (channel === undefined || upload.bytes === null) continue;
+        this.sharedFiles.push({
+          id,
+          name: upload.name,
+          title,
+          bytes: upload.bytes,
+          channel,
+          threadTs: stringArg(args, 'thread_ts') ?? null,
+          initialComment: stringArg(args, 'initial_comment') ?? null,
+        });
+      }
+      return { files: entries.map(({ id, upload, title }) => ({ id, name: upload.name, title: title ?? upload.name, size: upload.bytes?.length ?? 0 })) };
+    },
+
     'users.info': (args) => {
       const user = this.users.get(requireString(args, 'user', 'user_not_found'));
       if (!user) throw new SlackApiError('user_not_found');
@@ -419,6 +512,23 @@ export class SimulatedSlack {
     this.idCounter += 1;
     return String(this.idCounter).padStart(9, '0');
   }
+}
+
+function faultResponse(fault: SlackFault, call: SlackCall): Response {
+  const status = fault.status ?? 200;
+  const error = fault.error ?? (status === 429 ? 'ratelimited' : status >= 500 ? 'internal_error' : 'fatal_error');
+  call.error = error;
+  const headers: Record<string, string> = fault.retryAfter === undefined ? {} : { 'retry-after': String(fault.retryAfter) };
+  return HttpResponse.json({ ok: false, error }, { status, headers });
+}
+
+/** Holds the request open until the client aborts it (its timeout); the client then sees no answer. */
+async function unanswered(request: Request): Promise<Response> {
+  await new Promise<void>((resolve) => {
+    if (request.signal.aborted) resolve();
+    request.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  return HttpResponse.error();
 }
 
 // ---- request decoding -------------------------------------------------------------

@@ -14,6 +14,9 @@ export const actionIds = {
   markDone: 'soc2_mark_done',
   undo: 'soc2_undo',
   escalate: 'soc2_escalate',
+  /** Group card: the button's value is the group id, not a finding id. */
+  approveGroup: 'soc2_approve_group',
+  splitGroup: 'soc2_group_split',
 } as const;
 
 /** Block Kit limits a card must respect (Slack rejects the message otherwise). */
@@ -21,7 +24,16 @@ export const limits = { headerText: 150, sectionText: 3000, fieldText: 2000, but
 
 /** What the card says about the fix, if anything happened yet. */
 export type CardState =
-  | { kind: 'open'; diff: string | null; planError: string | null; manualOnly?: string | null; guidance?: ManualGuidance | null; autopilotHeld?: string | null }
+  | {
+      kind: 'open';
+      diff: string | null;
+      planError: string | null;
+      manualOnly?: string | null;
+      guidance?: ManualGuidance | null;
+      autopilotHeld?: string | null;
+      /** A recurrence: "Third time in 30 days". */
+      recurrence?: string | null;
+    }
   | { kind: 'awaiting_second'; by: Person; at: string; diff: string | null }
   | { kind: 'fixing'; by: Person; at: string; diff: string }
   | { kind: 'fixed'; by: Person; at: string; diff: string; verification: string; undoable: boolean }
@@ -153,6 +165,12 @@ export function buildFindingCard(tracked: TrackedFinding, state: CardState): Car
       ],
     },
   ];
+  if (state.kind === 'open' && state.recurrence) {
+    blocks.push({
+      type: 'section',
+      text: { type: 'mrkdwn', text: `:repeat: *${state.recurrence}*: this passed (or was fixed) and fails again.` },
+    });
+  }
   const diff = state.diff;
   if (diff) {
     blocks.push(diffSection(`*Fix* (${escapeMrkdwn(triage.remediation ?? 'manual')}): exact change`, diff));

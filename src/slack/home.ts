@@ -1,9 +1,10 @@
 import type { types } from '@slack/bolt';
 import type { Services } from '../app/services.js';
-import { checkApprover } from '../decisions/approvers.js';
+import { approverScope, type ApproverScope } from '../decisions/approvers.js';
 import { awaitingDecision, type OpenFinding, type StatusSnapshot } from '../evidence/status-query.js';
 import { resolveRoute } from '../route/routing.js';
 import { severityText, slackDate } from './cards.js';
+import { codeSpan } from './escape.js';
 import {
   channelRef,
   context,
@@ -20,7 +21,7 @@ import {
 
 type KnownBlock = types.KnownBlock;
 
-/** Slack allows 100 blocks in a Home tab; with these caps the view has at most 81. */
+/** Slack allows 100 blocks in a Home tab; with these caps the view has at most 82. */
 const maxPending = 30;
 const maxChannels = 40;
 
@@ -68,13 +69,24 @@ function byChannel(open: readonly OpenFinding[], now: Date): [string, OpenFindin
   return [...groups].sort(([, a], [, b]) => (a[0] && b[0] ? urgency(a[0], b[0]) : 0));
 }
 
+/** Who is looking: the findings waiting for their decision, and their teams (null: every team). */
+export interface HomeViewer {
+  mine: ReadonlySet<string>;
+  teams: readonly string[] | null;
+}
+
+function scopeNote(teams: readonly string[]): string {
+  if (teams.length === 0) return 'You approve for no team, so no findings are listed here. `/soc2 status` shows every team\'s.';
+  return `Your ${teams.length === 1 ? 'team' : 'teams'}: ${teams.map(codeSpan).join(', ')}. \`/soc2 status\` shows every team's.`;
+}
+
 /**
- * The Home tab: first what waits for the viewer's decision (`mine`: the findings the policy
- * lets them decide; null when that could not be checked, and then every waiting card is
- * listed), then every channel's open findings. The bot does not read channel membership
- * (no channels:read scope), so every viewer sees every channel's counts.
+ * The Home tab for the findings in `snapshot` (the viewer's teams' already): first what waits
+ * for the viewer's decision, then the open findings by channel. A null viewer means approvers
+ * could not be checked, and then every waiting card is listed.
  */
-export function buildHomeView(snapshot: StatusSnapshot, now: Date, mine: ReadonlySet<string> | null): types.HomeView {
+export function buildHomeView(snapshot: StatusSnapshot, now: Date, viewer: HomeViewer | null): types.HomeView {
+  const mine = viewer?.mine;
   const waiting = snapshot.open.filter((finding) => finding.card && awaitingDecision.has(finding.status)).sort(byUrgency(now));
   const pending = mine ? waiting.filter((finding) => mine.has(finding.id)) : waiting;
   const others = waiting.length - pending.length;
@@ -96,7 +108,10 @@ export function buildHomeView(snapshot: StatusSnapshot, now: Date, mine: Readonl
   ];
   if (notes.length > 0) blocks.push(context(notes.join(' ')));
   blocks.push(divider, header('Open findings by channel'));
-  if (channels.length === 0) blocks.push(section(':white_check_mark: No open findings.'));
+  if (viewer?.teams) blocks.push(context(scopeNote(viewer.teams)));
+  // Someone on no team sees no findings here, which must not read as "all clear".
+  const onNoTeam = viewer?.teams?.length === 0;
+  if (channels.length === 0 && !onNoTeam) blocks.push(section(':white_check_mark: No open findings.'));
   blocks.push(...channels.slice(0, maxChannels).map(([channel, findings]) => section(channelText(channel, findings, now))));
   if (channels.length > maxChannels) {
     blocks.push(context(`…and ${plural(channels.length - maxChannels, 'more channel', 'more channels')}: \`/soc2 status <team>\` shows one.`));
@@ -106,34 +121,39 @@ export function buildHomeView(snapshot: StatusSnapshot, now: Date, mine: Readonl
 }
 
 /**
- * The waiting findings `user` may decide, by the same rule the Approve button applies; the
- * first approver of a four-eyes fix is not asked again. Null when the check failed (e.g. the
- * user groups could not be read), so the Home tab still opens.
+ * The viewer's part of the snapshot: their teams' findings (every team's for security, or when
+ * the policy names no approvers), by the owner the Approve button checks, and among those the
+ * ones waiting for their decision; the first approver of a four-eyes fix is not asked again.
+ * Null when the check failed (e.g. the user groups could not be read), so the Home tab still opens.
  */
-async function decisionsFor(services: Services, user: string, snapshot: StatusSnapshot): Promise<Set<string> | null> {
-  const mine = new Set<string>();
+async function viewerPart(services: Services, user: string, snapshot: StatusSnapshot): Promise<{ snapshot: StatusSnapshot; viewer: HomeViewer } | null> {
+  let scope: ApproverScope;
   try {
-    for (const open of snapshot.open) {
-      const tracked = awaitingDecision.has(open.status) ? services.findings.get(open.id) : null;
-      if (!tracked) continue;
-      if (open.status === 'awaiting_second') {
-        const first = services.evidence.forFinding(open.id).filter((event) => event.kind === 'decision.approved').at(-1);
-        if (first?.actor.id === user) continue;
-      }
-      const owner = resolveRoute(tracked.finding, services.routing).owner;
-      const verdict = await checkApprover(user, services.policy, owner, (group) => services.slack.usergroupMembers(group));
-      if (verdict.allowed) mine.add(open.id);
-    }
-    return mine;
+    scope = await approverScope(user, services.policy, (group) => services.slack.usergroupMembers(group));
   } catch (error) {
     services.log.warn({ user, err: error instanceof Error ? error.message : String(error) }, 'could not check approvers for the Home tab');
     return null;
   }
+  const theirs = (findingId: string): boolean => {
+    if (scope.everyTeam) return true;
+    const tracked = services.findings.get(findingId);
+    const owner = tracked ? resolveRoute(tracked.finding, services.routing).owner : null;
+    return owner !== null && scope.teams.has(owner);
+  };
+  const open = snapshot.open.filter((finding) => theirs(finding.id));
+  const firstApprover = (findingId: string) =>
+    services.evidence.forFinding(findingId).filter((event) => event.kind === 'decision.approved').at(-1)?.actor.id === user;
+  const mine = open.filter((finding) => awaitingDecision.has(finding.status) && !(finding.status === 'awaiting_second' && firstApprover(finding.id)));
+  return {
+    snapshot: { ...snapshot, open, exceptions: snapshot.exceptions.filter((exception) => theirs(exception.findingId)) },
+    viewer: { mine: new Set(mine.map((finding) => finding.id)), teams: scope.everyTeam ? null : [...scope.teams].sort() },
+  };
 }
 
 /** The viewer's Home tab as of now. */
 export async function homeFor(services: Services, user: string): Promise<types.HomeView> {
   const now = services.clock.now();
   const snapshot = services.status.snapshot({ kind: 'all' }, now);
-  return buildHomeView(snapshot, now, await decisionsFor(services, user, snapshot));
+  const part = await viewerPart(services, user, snapshot);
+  return part ? buildHomeView(part.snapshot, now, part.viewer) : buildHomeView(snapshot, now, null);
 }

@@ -13,9 +13,23 @@ export interface SlackMessenger {
   /** Members of a user group (subteam), cached briefly: approver checks run on every click. */
   usergroupMembers(usergroup: string): Promise<string[]>;
   openModal(triggerId: string, view: types.ModalView): Promise<void>;
+  /** Shares a file in a channel (in a thread when `threadTs` is given) with a comment introducing it. */
+  uploadFile(file: FileUpload): Promise<{ fileId: string }>;
+}
+
+export interface FileUpload {
+  channel: string;
+  threadTs?: string;
+  name: string;
+  title: string;
+  bytes: Uint8Array;
+  /** The message text shown with the file (mrkdwn). */
+  comment: string;
 }
 
 const membersTtlMs = 5 * 60_000;
+/** The bytes go to Slack's file service, outside the Web API client's own timeouts. */
+const uploadTimeoutMs = 60_000;
 
 export function webApiMessenger(client: WebClient, now: () => number = Date.now): SlackMessenger {
   const members = new Map<string, { at: number; users: string[] }>();
@@ -56,6 +70,20 @@ export function webApiMessenger(client: WebClient, now: () => number = Date.now)
     },
     async openModal(triggerId, view) {
       await client.views.open({ trigger_id: triggerId, view });
+    },
+    // Slack's external upload flow (files.upload is retired): reserve, send the bytes, share.
+    async uploadFile(file) {
+      const reserved = await client.files.getUploadURLExternal({ filename: file.name, length: file.bytes.byteLength });
+      if (!reserved.upload_url || !reserved.file_id) throw new Error('files.getUploadURLExternal answered without upload_url and file_id');
+      const sent = await fetch(reserved.upload_url, { method: 'POST', body: file.bytes, signal: AbortSignal.timeout(uploadTimeoutMs) });
+      if (!sent.ok) throw new Error(`the file upload answered HTTP ${sent.status}`);
+      const files: [{ id: string; title: string }] = [{ id: reserved.file_id, title: file.title }];
+      await client.files.completeUploadExternal(
+        file.threadTs
+          ? { files, channel_id: file.channel, thread_ts: file.threadTs, initial_comment: file.comment }
+          : { files, channel_id: file.channel, initial_comment: file.comment },
+      );
+      return { fileId: reserved.file_id };
     },
   };
 }

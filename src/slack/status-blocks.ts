@@ -11,7 +11,7 @@ import {
 } from '../evidence/status-query.js';
 import type { ScanReport } from '../ingest/scan.js';
 import { limits, mention, severityText, slackDate, type Card } from './cards.js';
-import type { CommandProblem } from './commands/parse-soc2-command.js';
+import { maxExportDays, type CommandProblem } from './commands/parse-soc2-command.js';
 import { codeSpan, escapeMrkdwn, truncate } from './escape.js';
 
 type KnownBlock = types.KnownBlock;
@@ -231,6 +231,7 @@ export function helpReply(teams: readonly string[], problem: CommandProblem | nu
     `• \`/soc2 status <team>\`: one team, meaning the findings routed to its channel (${teamList})`,
     '• `/soc2 exceptions`: active exceptions with owner, justification and expiry, soonest first',
     '• `/soc2 scan`: poll Security Hub now and report what was found',
+    `• \`/soc2 export <from> <to> [html|csv|json]\`: share the audit evidence of whole UTC days from-to (YYYY-MM-DD, both inclusive, up to ${maxExportDays} days, not in the future) in this channel; security approvers only`,
     '• `/soc2 help`: this list',
   ];
   const blocks: KnownBlock[] = [];

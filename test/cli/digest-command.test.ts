@@ -47,7 +47,11 @@ describe('soc2-bot digest --dry-run', () => {
     expect(result.out).toContain('New findings: *2* (Sev1 1 · Sev2 1)');
     expect(result.out).toContain('Fixed: *1*: 1 automatically, 0 after approval, 0 resolved in Security Hub');
     expect(result.out).toContain('(dry run: nothing was posted)');
+    // B's detection and auto-fix, A's detection: the week's lifecycle events.
+    expect(result.out).toMatch(/would attach soc2-evidence-2026-11-16-to-2026-11-22\.html in the digest's thread: \d+ bytes, 5 evidence events, 2 findings/);
+    expect(result.out).toContain('chain intact up to seq');
     expect(offline.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(offline.slack.callsTo('files.getUploadURLExternal')).toHaveLength(0);
     expect(countRows('digest_posts')).toBe(0);
     expect(countRows('evidence_events')).toBe(eventsBefore);
   });
@@ -74,5 +78,6 @@ describe('soc2-bot digest --dry-run', () => {
     new Database(empty).close();
     expect(await run(['--dry-run', '--db', empty])).toMatchObject({ status: 2, err: expect.stringContaining('no such table') });
     expect(await run(['--dry-run', '--db', databasePath], { DIGEST_TIMEZONE: 'Mars/Olympus' })).toMatchObject({ status: 78 });
+    expect(await run(['--dry-run', '--db', databasePath], { EVIDENCE_HMAC_KEY: 'short' })).toMatchObject({ status: 78, err: expect.stringContaining('EVIDENCE_HMAC_KEY') });
   });
 });

@@ -160,4 +160,85 @@ describe('weekly digest job', () => {
     expect(digestText()).toContain('New findings: *1* (Sev1 1)');
     expect(digestText()).toContain('--from 2026-11-15T23:00:00.000Z --to 2026-11-22T23:00:00.000Z');
   });
+
+  it('follows the time zone for the attached export too: exactly the digest\'s week, named by its Monday and Sunday', async () => {
+    seedActivity('2026-11-15T23:30:00.000Z');
+    clock.set('2026-11-23T08:00:30.000Z');
+    await runWeeklyDigest(offline.bot, { ...config, timeZone: 'Europe/Berlin' });
+    const [file] = offline.slack.files(digestChannel);
+    expect(file?.name).toBe('soc2-evidence-2026-11-16-to-2026-11-22.html');
+    expect(file?.initialComment).toContain('2026-11-16 to 2026-11-22 (2026-11-15T23:00:00.000Z up to 2026-11-22T23:00:00.000Z)');
+    expect(file?.bytes.toString('utf8')).toContain('arn:aws:s3:::exports');
+  });
+});
+
+describe('the week\'s evidence export attached to the digest', () => {
+  const exportEvents = () => offline.bot.services.evidence.all().filter((e) => e.kind.startsWith('export.') || e.kind === 'digest.export_retry');
+
+  it('is shared in the digest\'s thread, holds the week\'s findings, and is evidence', async () => {
+    seedActivity();
+    clock.set(mondaySlot);
+    const run = await runWeeklyDigest(offline.bot, config);
+    expect(run).toMatchObject({ outcome: 'posted', attachment: { attached: true, fileName: 'soc2-evidence-2026-11-16-to-2026-11-22.html' } });
+    const [file, ...others] = offline.slack.files(digestChannel);
+    expect(others).toEqual([]);
+    expect(file).toMatchObject({ name: 'soc2-evidence-2026-11-16-to-2026-11-22.html', threadTs: digests()[0]!.ts });
+    expect(file!.bytes.toString('utf8')).toContain('arn:aws:s3:::exports');
+    expect(file!.initialComment).toContain('2026-11-16 to 2026-11-22 (UTC, both days inclusive)');
+    expect(exportEvents().map((e) => ({ kind: e.kind, actor: e.actor.type, week: e.data['digestWeek'], threadTs: e.data['threadTs'] }))).toEqual([
+      { kind: 'export.shared', actor: 'bot', week: '2026-W47', threadTs: digests()[0]!.ts },
+    ]);
+  });
+
+  it('a failed upload keeps the digest, which is not posted again; the next run attaches the export once', async () => {
+    seedActivity();
+    clock.set(mondaySlot);
+    offline.slack.failNext('files.getUploadURLExternal', { status: 500 });
+    expect(await runWeeklyDigest(offline.bot, config)).toMatchObject({ outcome: 'posted', attachment: { attached: false } });
+    expect(digests()).toHaveLength(1);
+    expect(offline.slack.files()).toEqual([]);
+    expect(postsTable()).toEqual([{ week: '2026-W47', status: 'posted', late: 0 }]);
+
+    clock.advanceHours(1);
+    expect(await runWeeklyDigest(offline.bot, config)).toMatchObject({ outcome: 'attachment_retried', week: '2026-W47', attachment: { attached: true } });
+    clock.advanceHours(1);
+    expect(await runWeeklyDigest(offline.bot, config)).toEqual({ outcome: 'already_handled', week: '2026-W47', status: 'posted' });
+
+    expect(offline.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    expect(offline.slack.files(digestChannel).map((f) => f.threadTs)).toEqual([digests()[0]!.ts]);
+    expect(exportEvents().map((e) => e.kind)).toEqual(['export.failed', 'digest.export_retry', 'export.shared']);
+  });
+
+  it('a digest whose post failed is attached once, with the post that finally goes out', async () => {
+    seedActivity();
+    clock.set(mondaySlot);
+    offline.slack.failNext('chat.postMessage', { error: 'channel_not_found' });
+    expect(await runWeeklyDigest(offline.bot, config)).toMatchObject({ outcome: 'failed' });
+    expect(offline.slack.callsTo('files.getUploadURLExternal')).toEqual([]);
+    clock.advanceHours(3);
+    expect(await runWeeklyDigest(offline.bot, config)).toMatchObject({ outcome: 'posted', attachment: { attached: true } });
+    await runWeeklyDigest(offline.bot, config);
+    expect(offline.slack.files(digestChannel)).toHaveLength(1);
+  });
+
+  it('two instances retrying at once upload it once', async () => {
+    seedActivity();
+    clock.set(mondaySlot);
+    offline.slack.failNext('files.completeUploadExternal', { error: 'internal_error' });
+    await runWeeklyDigest(offline.bot, config);
+    const db = openDatabase(databasePath);
+    const services: Services = {
+      ...offline.bot.services,
+      evidence: new EvidenceLog(db, clock),
+      atomically: (work) => db.transaction(work).immediate(),
+    };
+    try {
+      const runs = await Promise.all([runWeeklyDigest(offline.bot, config), runWeeklyDigest({ services, db }, config)]);
+      expect(runs.map((r) => r.outcome).sort()).toEqual(['already_handled', 'attachment_retried']);
+    } finally {
+      db.close();
+    }
+    expect(offline.slack.files(digestChannel)).toHaveLength(1);
+    expect(exportEvents().map((e) => e.kind)).toEqual(['export.failed', 'digest.export_retry', 'export.shared']);
+  });
 });

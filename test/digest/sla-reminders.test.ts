@@ -67,25 +67,25 @@ describe('SLA reminders', () => {
     expect(offline.bot.services.findings.get(sev2Id)?.triage).toMatchObject({ severity: 'sev2', dueAt: '2026-11-23T00:00:00.000Z' });
 
     // Sev2: 14 days from 9 Nov, so 75% was reached on 19 Nov 12:00. Sev1: 24 h, 75% at 18:00 today.
-    expect(await remindAt('2026-11-20T01:00:00.000Z')).toEqual({ posted: 1, failed: 0 });
+    expect(await remindAt('2026-11-20T01:00:00.000Z')).toEqual({ posted: 1, waiting: 0 });
     expect(replies(sev2Id)).toEqual([expect.stringContaining('75% of the time to fix has passed.* This Sev2 finding is due in 3 days (2026-11-23 00:00 UTC)')]);
     expect(replies(sev1Id)).toEqual([]);
 
-    expect(await remindAt('2026-11-20T02:00:00.000Z')).toEqual({ posted: 0, failed: 0 });
-    expect(await remindAt('2026-11-20T18:00:00.000Z')).toEqual({ posted: 1, failed: 0 });
+    expect(await remindAt('2026-11-20T02:00:00.000Z')).toEqual({ posted: 0, waiting: 0 });
+    expect(await remindAt('2026-11-20T18:00:00.000Z')).toEqual({ posted: 1, waiting: 0 });
     expect(replies(sev1Id)).toEqual([expect.stringContaining('This Sev1 finding is due in 6 h (2026-11-21 00:00 UTC)')]);
 
-    expect(await remindAt('2026-11-21T00:15:00.000Z')).toEqual({ posted: 1, failed: 0 });
+    expect(await remindAt('2026-11-21T00:15:00.000Z')).toEqual({ posted: 1, waiting: 0 });
     const overdue = replies(sev1Id).at(-1)!;
     expect(overdue).toContain('Overdue by 15 min');
     expect(overdue).toContain(`<!subteam^${oncall}>`);
 
-    expect(await remindAt('2026-11-21T12:00:00.000Z')).toEqual({ posted: 0, failed: 0 });
-    expect(await remindAt('2026-11-22T00:15:00.000Z')).toEqual({ posted: 1, failed: 0 });
+    expect(await remindAt('2026-11-21T12:00:00.000Z')).toEqual({ posted: 0, waiting: 0 });
+    expect(await remindAt('2026-11-22T00:15:00.000Z')).toEqual({ posted: 1, waiting: 0 });
     expect(replies(sev1Id)).toHaveLength(3);
     expect(replies(sev1Id).at(-1)).toContain('Overdue by 24.3 h');
 
-    expect(await remindAt('2026-11-23T01:00:00.000Z')).toEqual({ posted: 2, failed: 0 });
+    expect(await remindAt('2026-11-23T01:00:00.000Z')).toEqual({ posted: 2, waiting: 0 });
     expect(replies(sev2Id).at(-1)).toContain('Overdue by 1 h');
     expect(replies(sev2Id).at(-1)).not.toContain('subteam');
     expect(replies(sev2Id)).toHaveLength(2);
@@ -100,15 +100,23 @@ describe('SLA reminders', () => {
 
   it('does not remind about a finding that is no longer open', async () => {
     offline.bot.services.findings.transition(sev2Id, ['open'], 'fixed');
-    expect(await remindAt('2026-11-25T00:00:00.000Z')).toEqual({ posted: 1, failed: 0 });
+    expect(await remindAt('2026-11-25T00:00:00.000Z')).toEqual({ posted: 1, waiting: 0 });
     expect(replies(sev2Id)).toEqual([]);
   });
 
-  it('tries again on the next run when Slack refuses the reply', async () => {
-    offline.slack.failNext('chat.postMessage', { error: 'ratelimited', status: 429 });
-    expect(await remindAt('2026-11-20T01:00:00.000Z')).toEqual({ posted: 0, failed: 1 });
+  it('keeps a reply Slack refused in the outbox and sends it once, when Slack answers again', async () => {
+    offline.slack.failNext('chat.postMessage', { status: 429, retryAfter: 60 });
+    expect(await remindAt('2026-11-20T01:00:00.000Z')).toEqual({ posted: 0, waiting: 1 });
     expect(replies(sev2Id)).toEqual([]);
-    expect(await remindAt('2026-11-20T01:15:00.000Z')).toEqual({ posted: 1, failed: 0 });
+    expect(offline.bot.services.evidence.forFinding(sev2Id).filter((e) => e.kind === 'reminder.posted')).toEqual([]);
+    // The next run does not claim it again; the outbox delivers it once Retry-After has passed.
+    expect(await remindAt('2026-11-20T01:00:59.000Z')).toEqual({ posted: 0, waiting: 0 });
+    expect(await offline.bot.services.outbox.drain()).toBe(1);
+    clock.set('2026-11-20T01:01:00.000Z');
+    expect(await offline.bot.services.outbox.drain()).toBe(0);
+    expect(replies(sev2Id)).toHaveLength(1);
+    expect(offline.bot.services.evidence.forFinding(sev2Id).filter((e) => e.kind === 'reminder.posted')).toHaveLength(1);
+    expect(await remindAt('2026-11-20T01:15:00.000Z')).toEqual({ posted: 0, waiting: 0 });
     expect(replies(sev2Id)).toHaveLength(1);
   });
 });

@@ -39,6 +39,8 @@ describe('weekly digest message', () => {
     expect(text).toContain('*Exceptions expiring within 14 days*\nNone.');
     expect(text).toContain('New findings: *0*');
     expect(text).toContain('Sev1: 0\n');
+    // A command the CLI accepts (whole UTC days, both inclusive), not the raw instants.
+    expect(text).toContain('`soc2-bot evidence export --from 2026-11-16 --to 2026-11-22 --format html --out week.html`');
   });
 
   it('stays within Block Kit limits and escapes what AWS sent, however long the lists and ids', () => {

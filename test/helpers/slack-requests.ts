@@ -1,5 +1,5 @@
 import type { OfflineBot } from '../../src/sim/offline-bot.js';
-import { signSlackRequest, slackSignature, slashCommandBody } from '../../src/sim/signed-request.js';
+import { appHomeOpenedEvent, signSlackRequest, slackSignature, slashCommandBody } from '../../src/sim/signed-request.js';
 import type { EphemeralMessage } from '../../src/sim/slack-workspace.js';
 
 export interface CommandResult {
@@ -44,16 +44,7 @@ export async function runSoc2(offline: OfflineBot, text: string, options: { user
 /** A signed `app_home_opened` event callback, as the Events API posts it (JSON, not a form). */
 export async function openAppHome(offline: OfflineBot, user: string, tab: 'home' | 'messages' = 'home'): Promise<Response> {
   const seconds = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({
-    token: 'sim-verification-token',
-    team_id: 'T0SIMTEAM',
-    api_app_id: 'A0SOC2BOT',
-    type: 'event_callback',
-    event_id: `Ev${seconds}${Math.random().toString(16).slice(2, 8)}`,
-    event_time: seconds,
-    event: { type: 'app_home_opened', user, channel: 'D0SOC2HOME', tab, event_ts: `${seconds}.000100` },
-    authorizations: [{ team_id: 'T0SIMTEAM', user_id: offline.slack.botUserId, is_bot: true, is_enterprise_install: false }],
-  });
+  const body = JSON.stringify(appHomeOpenedEvent({ user, tab, botUserId: offline.slack.botUserId }));
   const response = await offline.post(body, {
     'content-type': 'application/json',
     'x-slack-request-timestamp': String(seconds),

@@ -9,6 +9,7 @@ import { pollSecurityHub } from '../../src/ingest/securityhub-poller.js';
 import type { SimulatedAws } from '../../src/sim/aws-account.js';
 import { buildControlFinding } from '../../src/sim/aws-account.js';
 import { startOfflineBot, type OfflineBot } from '../../src/sim/offline-bot.js';
+import { allPages } from '../helpers/all-pages.js';
 const account = '111111111111';
 const now = new Date('2026-11-25T12:00:00.000Z');
 
@@ -56,9 +57,9 @@ describe('Security Hub poll under throttling', () => {
     seed(offline.aws, 250);
     const client = offline.bot.services.aws.securityHub('us-east-1');
     throttleAfterFirstPage(client, offline.aws);
-    const result = await pollSecurityHub(client, null, now);
-    expect(result.pages).toBe(3);
-    expect(new Set(result.findings.map((f) => f.id)).size).toBe(250);
+    const pages = await allPages(pollSecurityHub(client, null, now));
+    expect(pages).toHaveLength(3);
+    expect(new Set(pages.flatMap((page) => page.findings.map((f) => f.id))).size).toBe(250);
     const calls = offline.aws.callsTo('securityhub', 'GetFindings');
     expect(calls.map((c) => c.failedWith ?? 'ok')).toEqual(['ok', 'ThrottlingException', 'ok', 'ok']);
     // The retry asked for the same page again.
@@ -67,7 +68,7 @@ describe('Security Hub poll under throttling', () => {
 });
 
 describe('Security Hub scan when retries run out', () => {
-  it('stores nothing and keeps the cursor, so the next scan resumes from it; /readyz sees the failure', async () => {
+  it('keeps the cursor, so the next scan resumes from it and re-reads the pages stored before the failure unchanged; /readyz sees the failure', async () => {
     const bot = offline.bot;
     const health = new PollHealth({ now: () => now });
     const source = 'securityhub:us-east-1';
@@ -77,12 +78,15 @@ describe('Security Hub scan when retries run out', () => {
 
     await expect(health.track(source, () => bot.scan())).rejects.toMatchObject({ name: 'ThrottlingException' });
     expect(cursor()).toBeUndefined();
-    expect(bot.db.prepare('SELECT COUNT(*) FROM findings').pluck().get()).toBe(0);
+    // Pages are stored as they arrive: the first one was, before the second failed.
+    expect(bot.db.prepare('SELECT COUNT(*) FROM findings').pluck().get()).toBe(100);
     expect(health.lastPoll(source)).toMatchObject({ lastSuccessAt: null, consecutiveFailures: 1, lastError: 'ThrottlingException: Rate exceeded' });
     expect(health.ready([source], 15 * 60_000)).toEqual({ ok: false, stale: [source] });
 
     const report = await health.track(source, () => bot.scan());
-    expect(report).toMatchObject({ new: 250, pages: 3, cardsPosted: 0 });
+    expect(report).toMatchObject({ new: 150, unchanged: 100, pages: 3, cardsPosted: 0 });
+    // One detection each: re-reading the first page added no evidence.
+    expect(bot.db.prepare("SELECT COUNT(*) FROM evidence_events WHERE kind = 'finding.detected'").pluck().get()).toBe(250);
     expect(cursor()).toBe('2026-11-01T04:09:00.000Z');
     expect(health.ready([source], 15 * 60_000)).toEqual({ ok: true, stale: [] });
 

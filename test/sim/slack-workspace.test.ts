@@ -142,3 +142,30 @@ describe('SimulatedSlack', () => {
     expect(slack.message('C0SEC', ts ?? '')?.blocks).toEqual(card('approved'));
   });
 });
+
+describe('SimulatedSlack file uploads (files.getUploadURLExternal, the upload URL, files.completeUploadExternal)', () => {
+  it('stores what WebClient.filesUploadV2 shares: name, bytes, channel, thread and comment', async () => {
+    const content = 'évidence <html>\n';
+    await client().filesUploadV2({ channel_id: 'C0SEC', thread_ts: '1700000000.000100', filename: 'e.html', title: 'E', content, initial_comment: 'week 47' });
+    const [file, ...others] = slack.files('C0SEC');
+    expect(others).toEqual([]);
+    expect(file).toMatchObject({ name: 'e.html', title: 'E', channel: 'C0SEC', threadTs: '1700000000.000100', initialComment: 'week 47' });
+    expect(file?.bytes.toString('utf8')).toBe(content);
+    expect(slack.callsTo('files.getUploadURLExternal')[0]?.args).toMatchObject({ filename: 'e.html', length: String(Buffer.byteLength(content)) });
+  });
+
+  it('refuses to complete a file whose bytes never arrived, and an upload URL it never issued', async () => {
+    const reserved = await client().files.getUploadURLExternal({ filename: 'e.csv', length: 3 });
+    const error = await errorOf(client().files.completeUploadExternal({ files: [{ id: reserved.file_id ?? '' }], channel_id: 'C0SEC' }));
+    expect(error.data).toMatchObject({ error: 'file_not_found' });
+    expect((await fetch(`${reserved.upload_url ?? ''}x`, { method: 'POST', body: 'abc' })).status).toBe(404);
+    expect(slack.files()).toEqual([]);
+  });
+
+  it('keeps a completed file without a channel private: nothing is shared', async () => {
+    const reserved = await client().files.getUploadURLExternal({ filename: 'e.csv', length: 3 });
+    expect((await fetch(reserved.upload_url ?? '', { method: 'POST', body: 'abc' })).status).toBe(200);
+    await client().files.completeUploadExternal({ files: [{ id: reserved.file_id ?? '' }] });
+    expect(slack.files()).toEqual([]);
+  });
+});

@@ -107,22 +107,88 @@ describe('App Home through the real receiver', () => {
     expect(text).toContain('MTTR (30 d): 0 min over 1 verified fix');
   });
 
-  it('lists only the decisions the policy lets the viewer take', async () => {
+  it("shows only the viewer's teams' findings and the decisions the policy lets them take; security sees every team", async () => {
     const policy = parsePolicy(`teams:\n  platform: { channel: ${platform}, approvers: { users: [${ben}] } }\napprovals:\n  security: { users: [${sec}] }\n`);
     const bot = await start(policy);
     for (const user of [ana.id, ben, sec]) await openAppHome(bot, user);
     await vi.waitFor(() => expect(bot.slack.homes.size).toBe(3));
 
     const anaText = shown(home(bot, ana.id));
+    expect(anaText).toContain('*0 open*');
     expect(anaText).toContain('Waiting for your decision (0)');
     expect(anaText).toContain('Nothing is waiting for your decision.');
-    expect(anaText).toContain("4 other cards wait for someone else's decision.");
+    expect(anaText).toContain('You approve for no team, so no findings are listed here.');
+    expect(anaText).not.toContain('No open findings'); // not "all clear" for someone who sees none
+    expect(anaText).not.toContain('customer-exports');
+    expect(anaText).not.toContain('someone else');
+
+    const benText = shown(home(bot, ben));
+    expect(benText).toContain('*3 open*');
+    expect(benText).toContain('Waiting for your decision (3)');
+    expect(benText).toContain('Your team: `platform`.');
+    expect(benText).toContain(`<#${platform}>: *3 open*`);
+    expect(benText).not.toContain('data-lake');
+    expect(benText).not.toContain(`<#${data}>`);
+    expect(benText).not.toContain('someone else');
+
+    const secText = shown(home(bot, sec));
+    expect(secText).toContain('Waiting for your decision (4)');
+    expect(secText).toContain(`<#${data}>: *1 open*`);
+    expect(secText).not.toContain('Your team');
+  });
+
+  it("scopes by user group membership, and leaves a four-eyes fix's second approval to someone else", async () => {
+    const dan = 'U0DAN00001';
+    const policy = parsePolicy(
+      [
+        'teams:',
+        `  platform: { channel: ${platform}, approvers: { usergroup: S0PLATFORM } }`,
+        `  data: { channel: ${data}, approvers: { users: [${dan}] } }`,
+        'approvals:',
+        `  security: { users: [${sec}] }`,
+        '  fourEyes: { severities: [sev1] }',
+        '',
+      ].join('\n'),
+    );
+    const bot = await start(policy);
+    bot.slack.addUsergroup('S0PLATFORM', [ana.id, ben]);
+    const card = bot.slack.messages(platform).find((m) => JSON.stringify(m.blocks).includes(ids['customer-exports']!))!;
+    await bot.click({ actionId: actionIds.approve, value: ids['customer-exports']!, channel: platform, messageTs: card.ts, user: ana });
+    await bot.bot.background.idle();
+    expect(bot.bot.services.findings.get(ids['customer-exports']!)?.status).toBe('awaiting_second');
+
+    for (const user of [ana.id, ben, dan]) await openAppHome(bot, user);
+    await vi.waitFor(() => expect(bot.slack.homes.size).toBe(3));
+
+    const anaText = shown(home(bot, ana.id));
+    expect(anaText).toContain('Waiting for your decision (2)');
+    expect(anaText).toContain("1 other card waits for someone else's decision.");
+    expect(anaText).toContain('Your team: `platform`.');
+    expect(anaText).toContain(`<#${platform}>: *3 open*`);
+    expect(anaText).not.toContain('data-lake');
 
     const benText = shown(home(bot, ben));
     expect(benText).toContain('Waiting for your decision (3)');
-    expect(benText).toContain("1 other card waits for someone else's decision.");
+    expect(benText).toContain('customer-exports');
+    expect(benText.indexOf('customer-exports')).toBeLessThan(benText.indexOf('Open findings by channel'));
 
-    expect(shown(home(bot, sec))).toContain('Waiting for your decision (4)');
+    const danText = shown(home(bot, dan));
+    expect(danText).toContain('Waiting for your decision (1)');
+    expect(danText).toContain('data-lake');
+    expect(danText).toContain('Your team: `data`.');
+    expect(danText).not.toContain('customer-exports');
+  });
+
+  it('still opens, unscoped and saying so, when the user groups cannot be read', async () => {
+    const policy = parsePolicy(`teams:\n  platform: { channel: ${platform}, approvers: { usergroup: S0PLATFORM } }\n`);
+    const bot = await start(policy);
+    bot.slack.failNext('usergroups.users.list', { error: 'missing_scope' });
+    await openAppHome(bot, ana.id);
+    await vi.waitFor(() => expect(bot.slack.homes.has(ana.id)).toBe(true));
+    const text = shown(home(bot, ana.id));
+    expect(text).toContain('Waiting for a decision (4)');
+    expect(text).toContain('Who may approve could not be checked just now');
+    expect(text).not.toContain('Your team');
   });
 
   it('publishes nothing when the Messages tab is opened', async () => {
@@ -192,7 +258,7 @@ describe('buildHomeView', () => {
     const view = buildHomeView(
       { ...many, open: [finding(1, { status: 'fixing' }), finding(2, { card: null }), finding(3, { status: 'fix_failed' })], exceptions: [] },
       now,
-      new Set(['f1', 'f2', 'f3']),
+      { mine: new Set(['f1', 'f2', 'f3']), teams: null },
     );
     const text = shown(view);
     expect(text).toContain('Waiting for your decision (1)');

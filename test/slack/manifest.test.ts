@@ -67,6 +67,8 @@ const scopeByMethod: Record<string, string | null> = {
   'chat.update': 'chat:write',
   'chat.postEphemeral': 'chat:write',
   'chat.getPermalink': null,
+  'files.getUploadURLExternal': 'files:write',
+  'files.completeUploadExternal': 'files:write',
   'usergroups.users.list': 'usergroups:read',
   'views.open': null,
   'views.publish': null,
@@ -96,7 +98,7 @@ describe('manifest.yml', () => {
   it('declares the /soc2 command the bot listens for, with a usage hint naming every subcommand', () => {
     const [command] = manifest.features.slash_commands;
     expect(command?.command).toBe(soc2Command);
-    for (const word of ['status', 'sev1', 'account-id', 'exceptions', 'scan', 'help']) expect(command?.usage_hint).toContain(word);
+    for (const word of ['status', 'sev1', 'account-id', 'exceptions', 'scan', 'export', 'help']) expect(command?.usage_hint).toContain(word);
   });
 
   it('subscribes to app_home_opened with the Home tab on, and runs in Socket Mode by default', () => {

@@ -1,0 +1,130 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { defaultMigrationsDir, migrate, openDatabase, type Db } from '../../src/evidence/database.js';
+import { botActor, EvidenceLog } from '../../src/evidence/evidence-log.js';
+import { FindingsRepo } from '../../src/evidence/findings-repo.js';
+import { StatusQuery, type StatusScope } from '../../src/evidence/status-query.js';
+import { makeFinding, makeTriage } from '../helpers/findings.js';
+
+// Migration 006's partial indexes and the WHERE each holds: a query uses one only when it repeats it.
+const partialIndexes = {
+  evidence_events_openings: "kind IN ('finding.detected', 'finding.recurred')",
+  evidence_events_exceptions: "kind IN ('exception.granted', 'exception.expired')",
+  evidence_events_approvals: "kind = 'decision.approved'",
+} as const;
+
+const ana = { type: 'slack_user', id: 'U0ANA00001', name: 'ana' } as const;
+const now = new Date('2026-11-25T12:00:00.000Z');
+const scopes: StatusScope[] = [
+  { kind: 'all' },
+  { kind: 'severity', severity: 'sev1' },
+  { kind: 'account', account: '111111111111' },
+  { kind: 'team', team: 'platform', channel: 'C0PLATFORM01' },
+];
+
+/** Three findings: one fixed, one excepted, one still open; every kind the indexes hold. */
+function writeHistory(db: Db): void {
+  let at = new Date('2026-11-20T08:00:00.000Z');
+  const evidence = new EvidenceLog(db, { now: () => at });
+  const findings = new FindingsRepo(db);
+  for (const id of ['fixed', 'excepted', 'open']) {
+    const finding = makeFinding({ id, title: `${id} bucket`, control: 'S3.8' });
+    const triage = makeTriage({ severity: 'sev1', dueAt: '2026-11-21T08:00:00.000Z' });
+    const route = { channel: 'C0PLATFORM01', owner: null, via: 'fallback' as const };
+    findings.record(finding, triage, route, at);
+    evidence.append('finding.detected', id, botActor, { finding, triage, route });
+  }
+  at = new Date('2026-11-20T10:00:00.000Z');
+  evidence.append('decision.approved', 'fixed', ana, { decision: 'approve', remediation: 's3-block-public-access', card: { channel: 'C0PLATFORM01', ts: '1.1' }, approval: { n: 1, of: 1 } });
+  evidence.append('fix.verified', 'fixed', botActor, { step: 'verify', ok: true, observed: {}, detail: 'all four settings on' });
+  findings.transition('fixed', ['open'], 'fixed');
+  evidence.append('exception.granted', 'excepted', ana, {
+    requestedBy: 'U0BEN00001',
+    justification: 'vendor needs read access until migration',
+    expiresAt: '2026-12-31T00:00:00.000Z',
+    compensatingControl: null,
+  });
+  findings.transition('excepted', ['open'], 'excepted');
+}
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'soc2-bot-idx-'));
+});
+const opened: Db[] = [];
+afterEach(() => opened.splice(0).forEach((db) => db.close()));
+
+function freshDatabase(): Db {
+  const db = openDatabase(join(dir, `fresh-${opened.length}.sqlite`));
+  opened.push(db);
+  migrate(db);
+  return db;
+}
+
+describe('migration 006 query indexes', () => {
+  it('are built from the evidence and findings stored before it, and answer as on a new database', () => {
+    // A database as the bot left it before 006: migrated up to 005, then written to.
+    const before = join(dir, 'before-006');
+    mkdirSync(before);
+    for (const name of readdirSync(defaultMigrationsDir).filter((file) => /^00[1-5]_.*\.sql$/.test(file))) {
+      copyFileSync(join(defaultMigrationsDir, name), join(before, name));
+    }
+    const old = openDatabase(join(dir, 'old.sqlite'));
+    opened.push(old);
+    migrate(old, before);
+    writeHistory(old);
+    expect(migrate(old)).toContain('006_query_indexes.sql');
+
+    const fresh = freshDatabase();
+    writeHistory(fresh);
+    for (const scope of scopes) {
+      expect(new StatusQuery(old).snapshot(scope, now)).toEqual(new StatusQuery(fresh).snapshot(scope, now));
+    }
+    const snapshot = new StatusQuery(old).snapshot({ kind: 'all' }, now);
+    expect(snapshot.open.map((f) => [f.id, f.title])).toEqual([['open', 'open bucket']]);
+    expect(snapshot.mttr).toEqual({ fixes: 1, meanMs: 2 * 3_600_000 });
+    expect(snapshot.exceptions.map((e) => [e.findingId, e.title, e.grantedBy.id])).toEqual([['excepted', 'excepted bucket', ana.id]]);
+
+    // Each partial index holds exactly the rows of its kinds, the older ones included.
+    for (const [index, where] of Object.entries(partialIndexes)) {
+      const indexed = old.prepare(`SELECT seq FROM evidence_events INDEXED BY ${index} WHERE ${where} ORDER BY seq`).pluck().all();
+      const scanned = old.prepare(`SELECT seq FROM evidence_events NOT INDEXED WHERE ${where} ORDER BY seq`).pluck().all();
+      expect(indexed.length).toBeGreaterThan(0);
+      expect(indexed).toEqual(scanned);
+    }
+  });
+
+  it('leave a finding out of the open-findings index once it is no longer open', () => {
+    const db = freshDatabase();
+    writeHistory(db);
+    const openIds = () => db.prepare("SELECT id FROM findings INDEXED BY findings_open WHERE status IN ('open', 'awaiting_second', 'fixing', 'fix_failed', 'exception_requested') ORDER BY id").pluck().all();
+    expect(openIds()).toEqual(['open']);
+    new FindingsRepo(db).transition('open', ['open'], 'fixed');
+    expect(openIds()).toEqual([]);
+    expect(new StatusQuery(db).openFindings({ kind: 'all' })).toEqual([]);
+  });
+
+  it('let every status query read through indexes only: no full scan of evidence or findings', () => {
+    const db = freshDatabase();
+    writeHistory(db);
+    const plans: string[] = [];
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      const params = { since: '', severity: '', account: '', channel: '' };
+      plans.push(...(prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail));
+      return prepare(sql);
+    }) as typeof db.prepare;
+    try {
+      const status = new StatusQuery(db);
+      for (const scope of scopes) status.snapshot(scope, now);
+    } finally {
+      db.prepare = prepare;
+    }
+    expect(plans.length).toBeGreaterThan(10);
+    expect(plans.filter((p) => /^SCAN /.test(p) && !/USING COVERING INDEX/.test(p))).toEqual([]);
+    // Open findings come out of their index already in the order the answer lists them.
+    expect(plans.filter((p) => /TEMP B-TREE/.test(p))).toEqual([]);
+  });
+});
