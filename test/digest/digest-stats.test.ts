@@ -144,7 +144,7 @@ describe('weekly digest statistics', () => {
     expect(text).toContain('`sg-0bbb` (EC2.19) came back once (1 this week)\n');
     expect(text).toContain('By control: EC2.19 ×3 on 2 resources');
     expect(text).toContain('*Exceptions expiring within 14 days*\n• `arn:aws:s3:::no-logging` (S3.9) expires 30 Nov 2026');
-    expect(text).toContain('soc2-bot evidence export --from 2026-11-16T00:00:00.000Z --to 2026-11-23T00:00:00.000Z');
+    expect(text).toContain('soc2-bot evidence export --from 2026-11-16 --to 2026-11-22 --format html --out week.html');
     expect(message!.text).toBe('SOC 2 weekly digest 2026-W47: 7 new, 7 fixed, 6 open, 1 overdue');
   });
 

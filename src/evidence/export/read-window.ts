@@ -47,19 +47,26 @@ FROM scope CROSS JOIN evidence_events AS e ON e.finding_id = scope.finding_id
 WHERE e.at < @end AND e.kind IN (SELECT value FROM json_each(@kinds))`;
 
 /**
+ * The stored rows readWindow reads, raw (seq, at, kind, finding_id, actor_type, actor_id,
+ * actor_name, data), one at a time: the part of an export that is SQL.
+ */
+export function windowRows(db: Db, window: TimeWindow): IterableIterator<unknown[]> {
+  const markersIndexed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'evidence_events_markers'").get() !== undefined;
+  return db
+    .prepare(windowQuery(markersIndexed))
+    .raw(true)
+    .iterate({ start: window.start, end: window.end, kinds: JSON.stringify(lifecycleKinds) }) as IterableIterator<unknown[]>;
+}
+
+/**
  * What the export (or digest) needs for one window: findings with any event in it or open
  * when it starts, each with its history up to the window's end. Every payload is checked.
  */
 export function readWindow(db: Db, window: TimeWindow): WindowEvents {
-  const markersIndexed = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'evidence_events_markers'").get() !== undefined;
-  const rows = db
-    .prepare(windowQuery(markersIndexed))
-    .raw(true)
-    .iterate({ start: window.start, end: window.end, kinds: JSON.stringify(lifecycleKinds) });
   const events: LifecycleEvent[] = [];
   const unreadable: UnreadableEvent[] = [];
   // Row by row: each stored payload is garbage as soon as it is checked, never all held at once.
-  for (const row of rows as IterableIterator<unknown[]>) {
+  for (const row of windowRows(db, window)) {
     const read = toEvent(row);
     if ('problem' in read) unreadable.push({ seq: Number(row[0]), kind: String(row[2]), problem: read.problem });
     else events.push(read.event);
