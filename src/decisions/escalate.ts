@@ -3,7 +3,7 @@ import type { Person } from '../domain/person.js';
 import type { Severity } from '../domain/triage.js';
 import { escapeMrkdwn, truncate } from '../slack/escape.js';
 import { dueAt } from '../triage/triage.js';
-import { updateFindingCard } from '../remediate/approve-fix.js';
+import { deliverCardUpdate, queueCardUpdate } from '../remediate/approve-fix.js';
 import { cardTarget } from './card-target.js';
 import { currentCardState } from './card-state.js';
 import type { DecisionReply } from './exception.js';
@@ -47,7 +47,7 @@ export async function escalate(
   );
   const announced = await services.slack.postText(escalationChannel, text);
   const at = now.toISOString();
-  services.atomically(() => {
+  const cardKey = services.atomically(() => {
     services.findings.markEscalated(tracked.finding.id, to, due, { at, channel: announced.channel, ts: announced.ts });
     services.evidence.append('escalation.raised', tracked.finding.id, { type: 'slack_user', id: by.id, name: by.name }, {
       from,
@@ -56,17 +56,18 @@ export async function escalate(
       channel: announced.channel,
       ts: announced.ts,
     });
+    // The card keeps its current state; only the severity, deadline and escalation line change.
+    const updated = services.findings.get(tracked.finding.id) ?? tracked;
+    return queueCardUpdate(services, updated, currentCardState(services, updated));
   });
-  const updated = services.findings.get(tracked.finding.id) ?? tracked;
+  await deliverCardUpdate(services, cardKey);
+  // The note needs the announcement's permalink (a Slack call), so it follows the card through the outbox after commit.
   const announcementLink = await services.slack.permalink(announced.channel, announced.ts);
-  // Through the outbox, queued before the card update: the thread note and the card arrive in this order, or later, never lost.
-  services.outbox.enqueue({
+  await services.outbox.send({
     method: 'chat.postMessage',
     channel: ref.channel,
     threadTs: ref.ts,
     text: `Escalated by <@${by.id}> (${from} → ${to}): ${escapeMrkdwn(reason)}\n${announcementLink}`,
   });
-  // The card keeps its current state; only the severity, deadline and escalation line change.
-  await updateFindingCard(services, updated, currentCardState(services, updated));
   return { told: `Escalated to ${to}; the on-call group was notified in <#${announced.channel}>.` };
 }

@@ -2,7 +2,7 @@ import type { Services } from '../app/services.js';
 import type { Person } from '../domain/person.js';
 import { botActor, type Actor, type EvidenceEvent } from '../evidence/evidence-log.js';
 import type { TrackedFinding } from '../evidence/findings-repo.js';
-import { diffShownOnCard, updateFindingCard } from '../remediate/approve-fix.js';
+import { deliverCardUpdate, diffShownOnCard, queueCardUpdate } from '../remediate/approve-fix.js';
 import { reportToSecurityHub } from '../remediate/security-hub-writeback.js';
 import { deliverCards } from '../route/deliver-cards.js';
 import { resolveRoute } from '../route/routing.js';
@@ -29,16 +29,20 @@ function facts(request: { justification: string; expiresAt: string; compensating
   return { justification: request.justification, expiresAt: request.expiresAt, compensatingControl: request.compensatingControl };
 }
 
-async function grant(services: Services, tracked: TrackedFinding, requester: Person, approver: Person, exception: ExceptionFacts): Promise<void> {
-  const at = services.clock.now().toISOString();
-  await updateFindingCard(services, services.findings.get(tracked.finding.id) ?? tracked, {
+/** The card of a granted exception, queued in the transaction that grants it; returns the outbox key. */
+function queueGrantedCard(services: Services, tracked: TrackedFinding, requester: Person, approver: Person, exception: ExceptionFacts): string | null {
+  return queueCardUpdate(services, services.findings.get(tracked.finding.id) ?? tracked, {
     kind: 'excepted',
     by: requester,
     grantedBy: approver,
-    at,
+    at: services.clock.now().toISOString(),
     diff: diffShownOnCard(services, tracked.finding.id),
     exception,
   });
+}
+
+/** After the grant committed: Security Hub suppresses the finding, with the justification. */
+async function suppressInSecurityHub(services: Services, tracked: TrackedFinding, approver: Person, exception: ExceptionFacts): Promise<void> {
   await reportToSecurityHub(
     services,
     tracked.finding,
@@ -62,31 +66,33 @@ export async function submitException(
   const { tracked } = target;
   const grantNow = !services.policy.exceptions.separationOfDuties && (await isApprover(services, tracked, requester.id)).allowed;
   const exception = facts(request);
-  const recorded = services.atomically(() => {
+  // The decision, its evidence and the card update showing it commit together (false: nothing decided).
+  const cardKey = services.atomically((): string | null | false => {
     if (!services.findings.transition(tracked.finding.id, [...openStates], grantNow ? 'excepted' : 'exception_requested')) return false;
     services.evidence.append('exception.requested', tracked.finding.id, asActor(requester), { ...exception, approver: request.approver });
     if (grantNow) {
       services.evidence.append('exception.granted', tracked.finding.id, asActor(requester), { requestedBy: requester.id, ...exception });
       services.findings.setExceptionExpiry(tracked.finding.id, exception.expiresAt);
+      return queueGrantedCard(services, tracked, requester, requester, exception);
     }
-    return true;
+    return queueCardUpdate(services, services.findings.get(tracked.finding.id) ?? tracked, {
+      kind: 'exception_requested',
+      by: requester,
+      at: services.clock.now().toISOString(),
+      diff: diffShownOnCard(services, tracked.finding.id),
+      exception,
+      approver: request.approver,
+    });
   });
-  if (!recorded) {
+  if (cardKey === false) {
     const now = services.findings.get(tracked.finding.id);
     return { told: `Nothing was recorded: this finding is ${now?.status.replace(/_/g, ' ') ?? 'gone'} now.` };
   }
+  await deliverCardUpdate(services, cardKey);
   if (grantNow) {
-    await grant(services, tracked, requester, requester, exception);
+    await suppressInSecurityHub(services, tracked, requester, exception);
     return { told: `Exception granted until ${exception.expiresAt.slice(0, 10)}.` };
   }
-  await updateFindingCard(services, services.findings.get(tracked.finding.id) ?? tracked, {
-    kind: 'exception_requested',
-    by: requester,
-    at: services.clock.now().toISOString(),
-    diff: diffShownOnCard(services, tracked.finding.id),
-    exception,
-    approver: request.approver,
-  });
   return { told: request.approver ? `Exception requested; <@${request.approver}> must grant it.` : 'Exception requested; an approver must grant it.' };
 }
 
@@ -119,15 +125,16 @@ export async function grantRequestedException(
   const verdict = await isApprover(services, tracked, click.user.id);
   if (!verdict.allowed) return refuse(`You cannot grant exceptions for this finding. Approvers: ${verdict.who}.`);
   const exception = facts(data);
-  const granted = services.atomically(() => {
+  const requester: Person = { id: requested.actor.id, name: requested.actor.name };
+  const cardKey = services.atomically((): string | null | false => {
     if (!services.findings.transition(tracked.finding.id, ['exception_requested'], 'excepted')) return false;
     services.evidence.append('exception.granted', tracked.finding.id, asActor(click.user), { requestedBy: requested.actor.id, ...exception });
     services.findings.setExceptionExpiry(tracked.finding.id, exception.expiresAt);
-    return true;
+    return queueGrantedCard(services, tracked, requester, click.user, exception);
   });
-  if (!granted) return { told: 'Someone else already acted on this request.' };
-  const requester: Person = { id: requested.actor.id, name: requested.actor.name };
-  await grant(services, tracked, requester, click.user, exception);
+  if (cardKey === false) return { told: 'Someone else already acted on this request.' };
+  await deliverCardUpdate(services, cardKey);
+  await suppressInSecurityHub(services, tracked, click.user, exception);
   return { told: `Exception granted until ${exception.expiresAt.slice(0, 10)}.` };
 }
 
@@ -141,14 +148,14 @@ export async function expireExceptions(services: Services): Promise<number> {
     const failing = await securityHubStillFails(services, tracked);
     const at = services.clock.now().toISOString();
     const expiresAt = tracked.exceptionExpiresAt ?? at;
-    const done = services.atomically(() => {
+    const cardKey = services.atomically((): string | null | false => {
       if (!services.findings.transition(tracked.finding.id, ['excepted'], failing ? 'open' : 'resolved_at_source')) return false;
       services.evidence.append('exception.expired', tracked.finding.id, botActor, { expiresAt, stillFailing: failing, previousCard: tracked.card });
       services.findings.setExceptionExpiry(tracked.finding.id, null);
-      return true;
+      return queueCardUpdate(services, tracked, { kind: 'exception_expired', at, diff: null, stillFailing: failing });
     });
-    if (!done) continue;
-    await updateFindingCard(services, tracked, { kind: 'exception_expired', at, diff: null, stillFailing: failing });
+    if (cardKey === false) continue;
+    await deliverCardUpdate(services, cardKey);
     if (!failing) continue;
     services.findings.reopenForNewCard(tracked.finding.id);
     await reportToSecurityHub(services, tracked.finding, 'NOTIFIED', `soc2-bot: exception expired ${expiresAt.slice(0, 10)}; the control still fails.`);

@@ -2,7 +2,7 @@ import { GetFindingsCommand } from '@aws-sdk/client-securityhub';
 import type { Services } from '../app/services.js';
 import type { Person } from '../domain/person.js';
 import type { TrackedFinding } from '../evidence/findings-repo.js';
-import { updateFindingCard } from '../remediate/approve-fix.js';
+import { deliverCardUpdate, queueCardUpdate } from '../remediate/approve-fix.js';
 import { cardTarget } from './card-target.js';
 import type { DecisionReply } from './exception.js';
 
@@ -46,16 +46,17 @@ export async function markDone(
       told: 'Security Hub still reports this control failing. Its checks run periodically (up to 24 h for some); the card closes itself when the finding passes.',
     };
   }
-  const closed = services.atomically(() => {
+  // The close, its evidence and the card update showing it commit together (false: someone else acted).
+  const cardKey = services.atomically((): string | null | false => {
     if (!services.findings.transition(tracked.finding.id, ['open', 'fix_failed'], 'resolved_at_source')) return false;
     services.evidence.append('finding.resolved_at_source', tracked.finding.id, actor, {
       compliance: 'PASSED',
       recordState: 'ACTIVE',
       workflow: null,
     });
-    return true;
+    return queueCardUpdate(services, tracked, { kind: 'resolved_at_source', at: services.clock.now().toISOString(), diff: null });
   });
-  if (!closed) return { told: 'Someone already acted on this finding.' };
-  await updateFindingCard(services, tracked, { kind: 'resolved_at_source', at: services.clock.now().toISOString(), diff: null });
+  if (cardKey === false) return { told: 'Someone already acted on this finding.' };
+  await deliverCardUpdate(services, cardKey);
   return { told: 'Re-checked: Security Hub reports it passing. Closed.' };
 }

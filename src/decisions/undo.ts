@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Services } from '../app/services.js';
 import type { Person } from '../domain/person.js';
 import { botActor } from '../evidence/evidence-log.js';
-import { updateFindingCard } from '../remediate/approve-fix.js';
+import { deliverCardUpdate, queueCardUpdate } from '../remediate/approve-fix.js';
 import { explainAwsError } from '../remediate/explain-aws-error.js';
 import { remediationById } from '../remediate/registry.js';
 import type { Plan } from '../remediate/remediation.js';
@@ -63,20 +63,25 @@ export async function undoFix(
     await undo.call(remediation, plan, services.awsFor(tracked.finding.account));
   } catch (error) {
     const explanation = explainAwsError(error, null, remediation.permissions);
-    services.evidence.append('fix.failed', tracked.finding.id, botActor, {
-      step: 'undo',
-      error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
-      explanation,
+    // The failure, the way back to fixed and the card showing it commit together.
+    const cardKey = services.atomically(() => {
+      services.evidence.append('fix.failed', tracked.finding.id, botActor, {
+        step: 'undo',
+        error: error instanceof Error ? { name: error.name, message: error.message } : String(error),
+        explanation,
+      });
+      services.findings.transition(tracked.finding.id, ['fixing'], 'fixed');
+      return queueCardUpdate(services, tracked, currentCardState(services, { ...tracked, status: 'fixed' }));
     });
-    services.findings.transition(tracked.finding.id, ['fixing'], 'fixed');
-    await updateFindingCard(services, tracked, currentCardState(services, { ...tracked, status: 'fixed' }));
+    await deliverCardUpdate(services, cardKey);
     return { told: `Undo failed; the fix is still in place. ${explanation}` };
   }
-  services.atomically(() => {
+  const cardKey = services.atomically(() => {
     services.evidence.append('fix.undone', tracked.finding.id, actor, { remediation: remediation.id, restored: plan.before });
     services.findings.transition(tracked.finding.id, ['fixing'], 'open');
+    return queueCardUpdate(services, tracked, { kind: 'undone', by: click.user, at: services.clock.now().toISOString(), diff: plan.diff });
   });
-  await updateFindingCard(services, tracked, { kind: 'undone', by: click.user, at: services.clock.now().toISOString(), diff: plan.diff });
+  await deliverCardUpdate(services, cardKey);
   await reportToSecurityHub(services, tracked.finding, 'NOTIFIED', `soc2-bot: fix ${remediation.id} undone by ${click.user.name ?? click.user.id}; the finding is open again.`);
   return { told: 'Undone: the previous state was restored. The finding is open again.' };
 }

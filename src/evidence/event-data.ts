@@ -25,6 +25,8 @@ export interface EvidenceData {
   'card.noted': { channel: string; threadTs: string; ts: string; updateSeq: number; changes: FindingChange[] };
   /** Appended when Slack took the update (src/slack/outbox.ts): what the card shows, not what was queued. */
   'card.updated': { channel: string; ts: string; state: string; diff: string | null };
+  /** A group card redrawn, appended when Slack took it like card.updated (finding id null: members keep their own trails). */
+  'group_card.updated': { groupId: string; channel: string; ts: string; members: number; fixed: number; fixing: number; failed: number };
   'click.ignored': { action: string; outcome: string; card: { channel: string; ts: string }; told: string };
   /** planned: someone not allowed to approve clicked. */
   'approval.refused': { action: string; reason: string };

@@ -11,6 +11,7 @@ import { registerGroupButtons } from './actions/approve-group.js';
 import { registerDecisionButton } from './actions/decision-button.js';
 import { registerEscalate } from './actions/escalate.js';
 import { registerException } from './actions/exception.js';
+import { registerUnknownAction } from './actions/unknown-action.js';
 import { boltLogger } from './bolt-logger.js';
 import { actionIds } from './cards.js';
 import { registerSoc2Command } from './commands/soc2.js';
@@ -112,6 +113,7 @@ export function registerListeners(app: App, services: Services, background: Back
   // Mark done re-checks a person's manual fix; Undo restores an applied fix's before state.
   registerDecisionButton(app, services, background, actionIds.markDone, markDone);
   registerDecisionButton(app, services, background, actionIds.undo, undoFix);
+  registerUnknownAction(app, services);
   registerEscalationSubmit(app, services, background);
   registerSoc2Command(app, services, background, bot);
   registerAppHomeOpened(app, services, background);

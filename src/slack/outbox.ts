@@ -31,6 +31,7 @@ import type { SlackMessenger } from './messenger.js';
 /** Recorded when Slack accepts the item, so evidence says what Slack shows, not what was meant. */
 export type OutboxEvidence =
   | { kind: 'card.updated'; findingId: string; data: EvidenceData['card.updated'] }
+  | { kind: 'group_card.updated'; findingId: null; data: EvidenceData['group_card.updated'] }
   | { kind: 'reminder.posted'; findingId: string; data: EvidenceData['reminder.posted'] };
 
 export type OutboxItem =
@@ -110,6 +111,19 @@ const evidenceSchema = z.discriminatedUnion('kind', [
     kind: z.literal('card.updated'),
     findingId: z.string(),
     data: z.object({ channel: z.string(), ts: z.string(), state: z.string(), diff: z.string().nullable() }),
+  }),
+  z.object({
+    kind: z.literal('group_card.updated'),
+    findingId: z.null(),
+    data: z.object({
+      groupId: z.string(),
+      channel: z.string(),
+      ts: z.string(),
+      members: z.number(),
+      fixed: z.number(),
+      fixing: z.number(),
+      failed: z.number(),
+    }),
   }),
   z.object({
     kind: z.literal('reminder.posted'),
@@ -261,6 +275,7 @@ export class SlackOutbox {
 
   private record(evidence: OutboxEvidence): void {
     if (evidence.kind === 'card.updated') this.options.evidence.append(evidence.kind, evidence.findingId, botActor, evidence.data);
+    else if (evidence.kind === 'group_card.updated') this.options.evidence.append(evidence.kind, null, botActor, evidence.data);
     else this.options.evidence.append(evidence.kind, evidence.findingId, botActor, evidence.data);
   }
 

@@ -221,14 +221,35 @@ describe('signed clicks whose payload does not match the card', () => {
     for (const told of offline.slack.ephemerals) expect(told.text).toMatch(/nothing was done|no (applied fix|exception request)/i);
   });
 
-  it('leaves an unknown action id unanswered: Bolt times it out and nothing is recorded or changed', async () => {
+  it('acknowledges an unknown action id at once, acts on nothing, and records the ignored click', async () => {
     const { first } = await twoCards();
     const before = sideEffects();
     const response = await offline.click({ actionId: 'soc2_delete_everything', value: first.id, channel, messageTs: first.ts, user: ana });
     await offline.bot.background.idle();
-    // No listener acknowledges it, so Bolt answers 404 after its 3-second wait.
-    expect(response.status).toBe(404);
-    expect(sideEffects()).toEqual(before);
+    // Acknowledged by the bot (unanswered, Bolt would have replied 404 after 3 s and Slack shown the user an error).
+    expect(response.status).toBe(200);
+    // Nothing acted: no AWS or Slack call, no modal, the card and the finding as they were.
+    expect({ ...sideEffects(), evidence: before.evidence }).toEqual(before);
     expect(offline.bot.services.findings.get(first.id)?.status).toBe('open');
+    // The only evidence is the ignored click, naming the action and the card it came from.
+    const added = evidenceRows().slice(before.evidence);
+    expect(added.map((row) => [row.kind, row.finding_id])).toEqual([['click.ignored', null]]);
+    expect(JSON.parse(added[0]!.data)).toEqual({ action: 'soc2_delete_everything', outcome: 'unknown_action', card: { channel, ts: first.ts }, told: '' });
+  });
+
+  it('leaves every known action to its own listener: each is acknowledged once and none is recorded as unknown', async () => {
+    const { first } = await twoCards();
+    const before = evidenceRows().length;
+    const known = Object.values(actionIds);
+    const responses = [];
+    for (const actionId of known) responses.push(await offline.click({ actionId, value: first.id, channel, messageTs: first.ts, user: ana }));
+    await offline.bot.background.idle();
+    expect(responses.map((r) => r.status)).toEqual(known.map(() => 200));
+    expect(evidenceRows().slice(before).filter((row) => row.data.includes('unknown_action'))).toEqual([]);
+    // A near miss of a known id is still unknown.
+    const nearMiss = await offline.click({ actionId: `${actionIds.approve}_`, value: first.id, channel, messageTs: first.ts, user: ana });
+    expect(nearMiss.status).toBe(200);
+    expect(evidenceRows().at(-1)).toMatchObject({ kind: 'click.ignored', finding_id: null });
+    expect(JSON.parse(evidenceRows().at(-1)!.data)).toMatchObject({ action: `${actionIds.approve}_`, outcome: 'unknown_action' });
   });
 });

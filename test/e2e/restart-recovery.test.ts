@@ -61,8 +61,11 @@ describe('restart after a crash mid-fix', () => {
     const bot = await restart(databasePath);
     expect(bot.services.findings.get(findingId)?.status).toBe('fixed');
     expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(0);
-    expect(bot.services.evidence.forFinding(findingId).at(-2)?.kind).toBe('fix.verified');
+    // Settled, then the card shows it, then Security Hub is told: the order a normal fix follows.
+    expect(bot.services.evidence.forFinding(findingId).slice(-3).map((e) => e.kind)).toEqual(['fix.verified', 'card.updated', 'securityhub.updated']);
     expect(JSON.stringify(offline.slack.message(channel, card.ts)!.blocks)).toContain('Fixed');
+    expect(offline.aws.finding(findingId)?.Workflow?.Status).toBe('RESOLVED');
+    expect(offline.aws.noteHistory(findingId).at(-1)?.Text).toMatch(/^soc2-bot: s3-block-public-access verified: the interrupted fix had taken effect/);
   });
 
   it('marks the fix failed and leaves it to a human when the change had not taken effect', async () => {
@@ -74,5 +77,11 @@ describe('restart after a crash mid-fix', () => {
     const text = JSON.stringify(offline.slack.message(channel, card.ts)!.blocks);
     expect(text).toContain('interrupted');
     expect(text).toContain(actionIds.approve); // Retry is offered, not done
+    expect(bot.services.evidence.forFinding(findingId).slice(-3).map((e) => e.kind)).toEqual(['fix.failed', 'card.updated', 'securityhub.updated']);
+    // Security Hub shows it needs attention again, and why.
+    expect(offline.aws.finding(findingId)?.Workflow?.Status).toBe('NOTIFIED');
+    expect(offline.aws.noteHistory(findingId).at(-1)?.Text).toBe(
+      'soc2-bot: fix failed: a restart interrupted the fix before it took effect; nothing was applied again. Approve again to retry.',
+    );
   });
 });
