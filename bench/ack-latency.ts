@@ -6,7 +6,7 @@
  * calls are served from this process, so their work is not counted in the bot's latency.
  */
 import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -55,6 +55,7 @@ try {
   const modalOpened = world.fake.next(({ stage, request }) => stage === 'answered' && request.url.endsWith('/views.open'));
   await bot.click({ ...clicks[0]!, actionId: actionIds.escalate });
   await modalOpened;
+  const loadBefore = loadavg()[0] ?? 0;
   const started = performance.now();
   // The burst comes from another thread, as from outside: neither the bot nor the fakes share its event loop.
   const results = await new Promise<{ status: number; ms: number }[]>((resolve, reject) => {
@@ -78,6 +79,8 @@ try {
     burstWallMs: +wall.toFixed(1),
     fixesExpected: findings,
     fixesApplied: fixes,
+    // Latency on a shared machine says little without how busy it was (one-minute load average, CPUs).
+    machine: { loadAvg1m: { before: +loadBefore.toFixed(2), after: +(loadavg()[0] ?? 0).toFixed(2) }, cpus: availableParallelism() },
   };
   console.log(JSON.stringify(report, null, 2));
   if (fixes !== findings) {

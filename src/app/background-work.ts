@@ -19,8 +19,10 @@ export class BackgroundWork {
     const promise = new Promise<void>((resolve) => {
       start = () => {
         this.active += 1;
-        // A task that throws synchronously is reported like one that rejects.
-        Promise.resolve()
+        // Started on the check phase, not in the macrotask that acknowledged the click: every request
+        // of a burst already readable is acknowledged first. A task that throws synchronously is
+        // reported like one that rejects.
+        new Promise<void>((started) => setImmediate(started))
           .then(task)
           .catch(this.onError)
           .finally(() => {

@@ -1,4 +1,3 @@
-import { STSClient } from '@aws-sdk/client-sts';
 import type { App } from '@slack/bolt';
 import type { Server } from 'node:http';
 import { defaultPolicy, type Policy } from '../config/policy.js';
@@ -8,11 +7,12 @@ import { EvidenceLog } from '../evidence/evidence-log.js';
 import { EvidenceExports } from '../evidence/export/export-file.js';
 import { HeadSigner, parseHmacKey } from '../evidence/head-signature.js';
 import { CardGroups } from '../evidence/card-groups.js';
+import { CommitQueue } from '../evidence/commit-queue.js';
 import { FindingsRepo } from '../evidence/findings-repo.js';
 import { PollCursors } from '../evidence/poll-cursors.js';
 import { StatusQuery } from '../evidence/status-query.js';
 import { scanSecurityHub, type ScanReport } from '../ingest/scan.js';
-import { createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
+import { awsSdk, createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
 import { AssumedRoleSessions, crossAccountClients } from '../remediate/assume-role.js';
 import { recoverInterruptedFixes } from '../remediate/recover-interrupted.js';
 import type { RoutingConfig } from '../route/routing.js';
@@ -69,7 +69,7 @@ export function createBot(options: BotOptions): Bot {
   const crossAccount = assumeRole
     ? crossAccountClients(
         new AssumedRoleSessions({
-          sts: new STSClient({ ...(options.aws?.credentials ? { credentials: options.aws.credentials } : {}), region: options.securityHubRegion }),
+          sts: new (awsSdk.sts().STSClient)({ ...(options.aws?.credentials ? { credentials: options.aws.credentials } : {}), region: options.securityHubRegion }),
           roleName: assumeRole.roleName,
           clock,
           ...(assumeRole.externalId ? { externalId: assumeRole.externalId } : {}),
@@ -99,6 +99,7 @@ export function createBot(options: BotOptions): Bot {
   });
   const headSigner = options.evidenceHmacKey ? new HeadSigner(parseHmacKey(options.evidenceHmacKey)) : null;
   const evidence = new EvidenceLog(db, clock, headSigner);
+  const commits = new CommitQueue(db);
   const services: Services = {
     clock,
     log: options.log,
@@ -116,6 +117,7 @@ export function createBot(options: BotOptions): Bot {
     policy: options.policy ?? defaultPolicy,
     securityHubRegion: options.securityHubRegion,
     atomically: (work) => db.transaction(work).immediate(),
+    atomicallySoon: (work) => commits.submit(work),
   };
   const cursors = new PollCursors(db);
   let scanning: Promise<ScanReport> | null = null;

@@ -38,6 +38,12 @@ export interface Services {
   policy: Policy;
   /** Runs `work` as one SQLite transaction: a state change and its evidence commit together or not at all. */
   atomically<T>(work: () => T): T;
+  /**
+   * Like `atomically`, but `work` shares one transaction (one fsync) with every unit submitted in the
+   * same event-loop turn, each in its own savepoint; resolves once committed. For the many small
+   * writes a burst of clicks makes (claims, refusals, ignored clicks), so their commits do not queue.
+   */
+  atomicallySoon<T>(work: () => T): Promise<T>;
   /** Region of the Security Hub the bot polls and writes outcomes back to (the aggregator, if any). */
   securityHubRegion: string;
 }

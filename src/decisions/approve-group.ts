@@ -5,7 +5,7 @@ import type { Actor } from '../evidence/evidence-log.js';
 import type { TrackedFinding } from '../evidence/findings-repo.js';
 import { claimFound, runApprovedFix, type Claim } from '../remediate/approve-fix.js';
 import { resolveRoute } from '../route/routing.js';
-import { buildGroupCard, type GroupMember } from '../slack/group-card.js';
+import { buildGroupCard, groupProgress, type GroupMember } from '../slack/group-card.js';
 import { checkApprover, needsSecondApprover } from './approvers.js';
 import { currentCardState } from './card-state.js';
 
@@ -24,10 +24,12 @@ type Found = { kind: 'found'; group: CardGroup; members: TrackedFinding[] } | { 
 const slackUser = (user: Person): Actor => ({ type: 'slack_user', id: user.id, name: user.name });
 
 /** The group named by the button, honoured only on the card it was posted as (a forged value names another). */
-function findGroup(services: Services, click: GroupClick, action: string): Found {
+async function findGroup(services: Services, click: GroupClick, action: string): Promise<Found> {
   const group = services.groups.get(click.groupId);
-  const ignored = (outcome: string, told: string): Found => {
-    services.evidence.append('click.ignored', null, slackUser(click.user), { action, outcome, card: { channel: click.channel, ts: click.messageTs }, told });
+  const ignored = async (outcome: string, told: string): Promise<Found> => {
+    await services.atomicallySoon(() =>
+      services.evidence.append('click.ignored', null, slackUser(click.user), { action, outcome, card: { channel: click.channel, ts: click.messageTs }, told }),
+    );
     return { kind: 'refused', told };
   };
   if (!group) return ignored('unknown_group', 'soc2-bot does not know this group of findings (was the database reset?); nothing was done.');
@@ -45,29 +47,36 @@ function findGroup(services: Services, click: GroupClick, action: string): Found
  * its own. The card shows progress when the fixes start and when they end.
  */
 export async function approveGroup(services: Services, click: GroupClick): Promise<string> {
-  const found = findGroup(services, click, 'approve_group');
+  const found = await findGroup(services, click, 'approve_group');
   if (found.kind === 'refused') return found.told;
   const { group, members } = found;
   const owners = [...new Set(members.map((m) => resolveRoute(m.finding, services.routing).owner))];
   for (const owner of owners) {
     const verdict = await checkApprover(click.user.id, services.policy, owner, (usergroup) => services.slack.usergroupMembers(usergroup));
     if (!verdict.allowed) {
-      for (const member of members) {
-        services.evidence.append('approval.refused', member.finding.id, slackUser(click.user), { action: 'approve_group', reason: `not an approver; approvers: ${verdict.who}` });
-      }
+      await services.atomicallySoon(() => {
+        for (const member of members) {
+          services.evidence.append('approval.refused', member.finding.id, slackUser(click.user), { action: 'approve_group', reason: `not an approver; approvers: ${verdict.who}` });
+        }
+      });
       return `You cannot approve these fixes. Approvers for them: ${verdict.who}.`;
     }
   }
-  // Claims are synchronous: one click takes every member still waiting before any other click runs.
+  // Submitted together, the claims run back to back in one batch: one click takes every member still
+  // waiting before any later click's claims run.
   const request = { user: click.user, channel: click.channel, messageTs: click.messageTs };
-  const claims = members.map((tracked) => claimFound(services, tracked, { ...request, findingId: tracked.finding.id }, needsSecondApprover(services.policy, tracked)));
+  const claims = await Promise.all(
+    members.map((tracked) => claimFound(services, tracked, { ...request, findingId: tracked.finding.id }, needsSecondApprover(services.policy, tracked))),
+  );
   const claimed = claims.filter((c): c is Extract<Claim, { kind: 'claimed' }> => c.kind === 'claimed');
   const firstOfTwo = claims.filter((c) => c.kind === 'first_of_two').length;
   const skipped = members.length - claimed.length - firstOfTwo;
   if (claimed.length === 0 && firstOfTwo === 0) {
     const last = claims.find((c): c is Extract<Claim, { kind: 'already_handled' }> => c.kind === 'already_handled' && c.by !== null);
     const told = `Nothing to do: all ${members.length} findings on this card were already handled${last?.by ? `; <@${last.by.id}> approved them${last.at ? ` at ${last.at}` : ''}` : ''}.`;
-    services.evidence.append('click.ignored', null, slackUser(click.user), { action: 'approve_group', outcome: 'already_handled', card: group.card, told });
+    await services.atomicallySoon(() =>
+      services.evidence.append('click.ignored', null, slackUser(click.user), { action: 'approve_group', outcome: 'already_handled', card: group.card, told }),
+    );
     return told;
   }
   await refreshGroupCard(services, group);
@@ -95,7 +104,7 @@ export async function approveGroup(services: Services, click: GroupClick): Promi
 
 /** "One card each": every member still waiting for a decision gets its own card (Exception, Escalate) at the next delivery. */
 export async function splitGroup(services: Services, click: GroupClick): Promise<string> {
-  const found = findGroup(services, click, 'split_group');
+  const found = await findGroup(services, click, 'split_group');
   if (found.kind === 'refused') return found.told;
   const released = services.atomically(() => services.groups.split(found.group.id, services.clock.now().toISOString()));
   if (released === false) return 'This card was already split; each remaining resource has or gets a card of its own.';
@@ -119,15 +128,23 @@ async function refreshGroupCard(services: Services, group: CardGroup): Promise<{
       .at(-1);
     if (approved && (!approval || approved.seq > approval.seq)) approval = { by: { id: approved.actor.id, name: approved.actor.name }, at: approved.at, seq: approved.seq };
   }
-  const decided = members.filter((m) => !m.ownCard);
-  const counts = { fixedNow: decided.filter((m) => m.tracked.status === 'fixed').length, failedNow: decided.filter((m) => m.tracked.status === 'fix_failed').length };
+  const progress = groupProgress(members);
+  const counts = { fixedNow: progress.fixed, failedNow: progress.failed.length };
   if (members.length === 0) return counts;
   const split = group.splitAt ? { at: group.splitAt } : null;
   const card = buildGroupCard({ id: group.id, remediation: group.remediation, diff: group.diff, members, approved: approval, split });
-  try {
-    await services.slack.update(group.card.channel, group.card.ts, card);
-  } catch (error) {
-    services.log.error({ groupId: group.id, err: error instanceof Error ? error.message : String(error) }, 'chat.update of a group card failed');
-  }
+  const { channel, ts } = group.card;
+  // Through the outbox like a finding's card: Slack being down delays the redraw, never loses it.
+  await services.outbox.send({
+    method: 'chat.update',
+    channel,
+    ts,
+    card,
+    evidence: {
+      kind: 'group_card.updated',
+      findingId: null,
+      data: { groupId: group.id, channel, ts, members: progress.total - progress.ownCards, fixed: progress.fixed, fixing: progress.fixing, failed: progress.failed.length },
+    },
+  });
   return counts;
 }

@@ -33,18 +33,18 @@ export type Claim =
 const slackUser = (user: Person): Actor => ({ type: 'slack_user', id: user.id, name: user.name });
 
 /**
- * Decides, synchronously and atomically, what this approval does. Double clicks,
- * Slack retries and simultaneous approvers all race on one conditional UPDATE;
+ * Decides, atomically, what this approval does; resolves once the decision is on disk. Double
+ * clicks, Slack retries and simultaneous approvers all race on one conditional UPDATE;
  * exactly one wins each step, the rest learn who got there first.
  */
-export function claimApproval(services: Services, request: ApprovalRequest, twoApprovers: boolean): Claim {
+export async function claimApproval(services: Services, request: ApprovalRequest, twoApprovers: boolean): Promise<Claim> {
   const target = cardTarget(services, request.findingId, request.channel, request.messageTs);
   if (target.kind !== 'found') return target;
   return claimFound(services, target.tracked, request, twoApprovers);
 }
 
 /** The claim itself, for a finding whose card the caller has matched to the click (its own card, or its group card). */
-export function claimFound(services: Services, tracked: TrackedFinding, request: ApprovalRequest, twoApprovers: boolean): Claim {
+export async function claimFound(services: Services, tracked: TrackedFinding, request: ApprovalRequest, twoApprovers: boolean): Promise<Claim> {
   const remediation = tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
   if (!remediation) return { kind: 'no_remediation' };
   const approvals = () => services.evidence.forFinding(request.findingId).filter((e) => e.kind === 'decision.approved');
@@ -56,8 +56,10 @@ export function claimFound(services: Services, tracked: TrackedFinding, request:
       approval,
     });
   // Each claim and its evidence commit together: a decision is never recorded without its state change, nor the reverse.
-  const outcome = services.atomically((): Claim | null => {
-    if (twoApprovers && tracked.status === 'awaiting_second') {
+  // Group commit: the claims of a burst of clicks share one fsync, still decided one after another in click order.
+  const outcome = await services.atomicallySoon((): Claim | null => {
+    // Read again in the transaction: a click earlier in the same batch may have taken the first approval.
+    if (twoApprovers && services.findings.get(request.findingId)?.status === 'awaiting_second') {
       const first = approvals().at(-1);
       if (first?.actor.id === request.user.id) return { kind: 'same_approver', at: first.at };
       if (!services.findings.transition(request.findingId, ['awaiting_second'], 'fixing')) return null;
@@ -90,7 +92,7 @@ export async function runApprovedFix(
       services.findings.transition(finding.id, ['fixing'], to);
       return queueCardUpdate(services, tracked, state);
     });
-    if (key) await services.outbox.deliver(key);
+    await deliverCardUpdate(services, key);
   };
   let plan: Plan | null = null;
   let step: ApiCall | null = null;
@@ -181,7 +183,11 @@ export function queueCardUpdate(services: Services, tracked: TrackedFinding, sta
 
 /** Replaces the card in place, now or (Slack down) from the outbox later; never lost, never out of order. */
 export async function updateFindingCard(services: Services, tracked: TrackedFinding, state: CardState): Promise<void> {
-  const key = queueCardUpdate(services, tracked, state);
+  await deliverCardUpdate(services, queueCardUpdate(services, tracked, state));
+}
+
+/** Sends what `queueCardUpdate` queued, once the transaction it was queued in has committed. */
+export async function deliverCardUpdate(services: Services, key: string | null): Promise<void> {
   if (key) await services.outbox.deliver(key);
 }
 

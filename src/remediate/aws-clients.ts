@@ -13,16 +13,18 @@ import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-
 const require = createRequire(import.meta.url);
 
 /**
- * An SDK package, loaded when its first client is made: each costs 20 to 80 MB of memory
- * (EC2 the most), so a process pays only for the services it calls. The packages are
- * CommonJS, so this is the same module instance an `import` elsewhere gets.
+ * An SDK package, loaded when its first client or command is made: each costs 15 to 70 MB of
+ * memory (EC2 the most), so a process pays only for the services it calls, and one that only
+ * triages pays for none. The packages are CommonJS, so this is the same module instance an
+ * `import` elsewhere gets. Modules take command classes from here inside the async function
+ * that sends them, and import the SDK's types with `import type` only.
  */
 function sdk<M>(name: string): () => M {
   let loaded: M | undefined;
   return () => (loaded ??= require(name) as M);
 }
 
-const sdks = {
+export const awsSdk = {
   cloudTrail: sdk<typeof import('@aws-sdk/client-cloudtrail')>('@aws-sdk/client-cloudtrail'),
   config: sdk<typeof import('@aws-sdk/client-config-service')>('@aws-sdk/client-config-service'),
   ec2: sdk<typeof import('@aws-sdk/client-ec2')>('@aws-sdk/client-ec2'),
@@ -32,6 +34,7 @@ const sdks = {
   s3Control: sdk<typeof import('@aws-sdk/client-s3-control')>('@aws-sdk/client-s3-control'),
   securityHub: sdk<typeof import('@aws-sdk/client-securityhub')>('@aws-sdk/client-securityhub'),
   sqs: sdk<typeof import('@aws-sdk/client-sqs')>('@aws-sdk/client-sqs'),
+  sts: sdk<typeof import('@aws-sdk/client-sts')>('@aws-sdk/client-sts'),
 };
 
 /** Per-Region SDK clients: the one seam through which the bot reaches AWS. */
@@ -78,15 +81,15 @@ export function createAwsClients(options: AwsClientOptions = {}): AwsClients & D
     };
   }
   return {
-    s3: perRegion((region) => new (sdks.s3().S3Client)({ ...config, region })),
-    s3Control: perRegion((region) => new (sdks.s3Control().S3ControlClient)({ ...config, region })),
-    ec2: perRegion((region) => new (sdks.ec2().EC2Client)({ ...config, region })),
-    iam: perRegion((region) => new (sdks.iam().IAMClient)({ ...config, region })),
-    cloudTrail: perRegion((region) => new (sdks.cloudTrail().CloudTrailClient)({ ...config, region })),
-    rds: perRegion((region) => new (sdks.rds().RDSClient)({ ...config, region })),
-    securityHub: perRegion((region) => new (sdks.securityHub().SecurityHubClient)({ ...config, region })),
-    config: perRegion((region) => new (sdks.config().ConfigServiceClient)({ ...config, region })),
-    sqs: perRegion((region) => new (sdks.sqs().SQSClient)({ ...config, region })),
+    s3: perRegion((region) => new (awsSdk.s3().S3Client)({ ...config, region })),
+    s3Control: perRegion((region) => new (awsSdk.s3Control().S3ControlClient)({ ...config, region })),
+    ec2: perRegion((region) => new (awsSdk.ec2().EC2Client)({ ...config, region })),
+    iam: perRegion((region) => new (awsSdk.iam().IAMClient)({ ...config, region })),
+    cloudTrail: perRegion((region) => new (awsSdk.cloudTrail().CloudTrailClient)({ ...config, region })),
+    rds: perRegion((region) => new (awsSdk.rds().RDSClient)({ ...config, region })),
+    securityHub: perRegion((region) => new (awsSdk.securityHub().SecurityHubClient)({ ...config, region })),
+    config: perRegion((region) => new (awsSdk.config().ConfigServiceClient)({ ...config, region })),
+    sqs: perRegion((region) => new (awsSdk.sqs().SQSClient)({ ...config, region })),
     destroy() {
       for (const client of made) client.destroy();
     },

@@ -28,7 +28,8 @@ function actorText(actor: Actor | null): string {
 
 /**
  * Approve: answer Slack at once, then check the approver, record the decision
- * durably and fix in the background. The acknowledgement never waits on AWS.
+ * durably and fix in the background. The acknowledgement never waits on AWS, nor on
+ * a disk write: the evidence of a click commits after its ack, with the rest of the burst.
  */
 export function registerApprove(app: App, services: Services, background: BackgroundWork): void {
   app.action(actionIds.approve, async ({ ack, body }) => {
@@ -46,13 +47,15 @@ async function handleApprove(services: Services, background: BackgroundWork, cli
   const user: Actor = { type: 'slack_user', id: click.user.id, name: click.user.name };
   const tell = (text: string) => services.slack.ephemeral(click.channel, click.user.id, text);
   const ignored = async (outcome: string, text: string) => {
-    // A click that changed nothing is still evidence: who tried what, and why it was refused.
-    services.evidence.append('click.ignored', outcome === 'unknown_finding' ? null : click.value, user, {
-      action: 'approve',
-      outcome,
-      card: { channel: click.channel, ts: click.messageTs },
-      told: text,
-    });
+    // A click that changed nothing is still evidence: who tried what, and why it was refused; on disk before the reply.
+    await services.atomicallySoon(() =>
+      services.evidence.append('click.ignored', outcome === 'unknown_finding' ? null : click.value, user, {
+        action: 'approve',
+        outcome,
+        card: { channel: click.channel, ts: click.messageTs },
+        told: text,
+      }),
+    );
     await tell(text);
   };
 
@@ -62,13 +65,15 @@ async function handleApprove(services: Services, background: BackgroundWork, cli
     const verdict = await checkApprover(click.user.id, services.policy, owner, (group) => services.slack.usergroupMembers(group));
     if (!verdict.allowed) {
       const text = `You cannot approve this fix. Approvers for it: ${verdict.who}.`;
-      services.evidence.append('approval.refused', tracked.finding.id, user, { action: 'approve', reason: `not an approver; approvers: ${verdict.who}` });
+      await services.atomicallySoon(() =>
+        services.evidence.append('approval.refused', tracked.finding.id, user, { action: 'approve', reason: `not an approver; approvers: ${verdict.who}` }),
+      );
       await tell(text);
       return;
     }
   }
   const twoApprovers = tracked !== null && needsSecondApprover(services.policy, tracked);
-  const claim = claimApproval(services, { findingId: click.value, user: click.user, channel: click.channel, messageTs: click.messageTs }, twoApprovers);
+  const claim = await claimApproval(services, { findingId: click.value, user: click.user, channel: click.channel, messageTs: click.messageTs }, twoApprovers);
   switch (claim.kind) {
     case 'claimed':
       background.run(() => runApprovedFix(services, claim, click.user));
