@@ -2,8 +2,9 @@
  * Evidence at scale: builds a database of 1,000,000 hash-chained events over 100,000
  * findings (one year of a busy account) and the findings table they leave behind, then
  * times, several runs each: the status answer (`/soc2 status`, the Home tab) for everyone
- * and for one team, the weekly digest's stats for one week, the export of one month (the
- * read, then projection and rendering) and `evidence verify` over all of it. Prints JSON.
+ * and for one team, `/soc2 exceptions` (every exception in force), the weekly digest's stats
+ * for one week, the export of one month (the read, then projection and rendering) and
+ * `evidence verify` over all of it. Prints JSON.
  * BENCH_FINDINGS (default 100,000, ten events each) scales the run. BENCH_DB keeps the
  * database at that path and reuses it when it exists (migrations still to apply are then
  * applied and timed, as at a bot's start).
@@ -282,10 +283,10 @@ function generate(path: string): void {
 
 /** The findings table as the bot leaves it once every event of a finding is written. */
 function insertFindings(db: ReturnType<typeof openDatabase>, times: Float64Array): void {
-  const insert = db.prepare(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id,
+  const insert = db.prepare(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id, title,
       first_seen_at, last_seen_at, source_updated_at, recurrences, severity, mode, remediation, due_at, tsc, reason, channel,
       status, card_channel, card_ts, finding_json, exception_expires_at, escalated_at, escalation_channel, escalation_ts, dedup_key)
-    VALUES (@id, @productArn, @control, @account, @region, @resourceType, @resourceId, @firstSeenAt, @lastSeenAt, @sourceUpdatedAt,
+    VALUES (@id, @productArn, @control, @account, @region, @resourceType, @resourceId, @title, @firstSeenAt, @lastSeenAt, @sourceUpdatedAt,
       @recurrences, @severity, @mode, @remediation, @dueAt, @tsc, @reason, @channel, @status, @cardChannel, @cardTs, @findingJson,
       @exceptionExpiresAt, @escalatedAt, @escalationChannel, @escalationTs, @dedupKey)`);
   for (let i = 0; i < findingCount; i++) {
@@ -307,6 +308,7 @@ function insertFindings(db: ReturnType<typeof openDatabase>, times: Float64Array
       region: finding.region,
       resourceType: finding.resource.type,
       resourceId: finding.resource.id,
+      title: finding.title,
       firstSeenAt: at(0),
       lastSeenAt: at(lastSighting),
       sourceUpdatedAt: finding.updatedAt,
@@ -368,6 +370,8 @@ try {
   };
   const statusAll = statusOf({ kind: 'all' });
   const statusTeam = statusOf(team);
+  // `/soc2 exceptions`: every exception in force (the status answer reads only those ending within 14 days).
+  const exceptionsAll = repeated(runs, () => status.activeExceptions({ kind: 'all' }, statusNow));
   const digest = repeated(runs, () => readWeekStats(live, digestWeek, 'UTC', statusNow));
   live.close();
 
@@ -416,6 +420,7 @@ try {
         ...(migrated.result.length ? { migrate: { applied: migrated.result, ms: migrated.ms } } : {}),
         targetMs,
         status: { now: statusNow.toISOString(), all: statusAll, team: { channel: team.kind === 'team' ? team.channel : null, ...statusTeam } },
+        exceptions: { active: exceptionsAll.result.length, ...exceptionsAll.times },
         digest: {
           week: digest.result.week,
           detected: digest.result.detected,

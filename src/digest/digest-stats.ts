@@ -82,7 +82,8 @@ function perSeverity<T>(make: () => T): Record<ActionableSeverity, T> {
 }
 
 export function readWeekStats(db: Db, week: IsoWeek, timeZone: string, now: Date): WeekStats {
-  // The named indexes come with migration 006; `digest --dry-run` reads without migrating.
+  // The named indexes come with migration 006 (009 rebuilds two of them under the same names on a
+  // stored title, which the digest does not read); `digest --dry-run` reads without migrating.
   requireMigration(db, 6);
   const { start, end } = weekBounds(week, timeZone);
   const range = { start: start.toISOString(), end: end.toISOString() };

@@ -37,6 +37,9 @@ export type IngestOutcome =
   | 'unchanged' // the same record again (dedup)
   | 'resolved'; // was waiting for a decision, and the source now says it passed or was closed
 
+/** What record() did; an update also hands back the finding it replaced, to say what changed. */
+export type Recorded = { outcome: 'updated'; before: Finding } | { outcome: Exclude<IngestOutcome, 'updated'> };
+
 interface FindingRow {
   finding_json: string;
   severity: Triage['severity'];
@@ -102,10 +105,12 @@ export class FindingsRepo {
    * again counts as a recurrence. A copy no newer than the stored one changes nothing: sources
    * and queues deliver out of order, and an older copy must not undo a newer one.
    */
-  record(finding: Finding, triage: Triage, route: Route, now: Date): IngestOutcome {
+  record(finding: Finding, triage: Triage, route: Route, now: Date): Recorded {
+    // The stored finding comes back only when this copy is newer (both times are toISOString()
+    // output, so text order is time order): most sightings are the same record again.
     const existing = this
-      .sql('SELECT status, source_updated_at FROM findings WHERE id = ?')
-      .get(finding.id) as Pick<FindingRow, 'status' | 'source_updated_at'> | undefined;
+      .sql('SELECT status, CASE WHEN source_updated_at < @updatedAt THEN finding_json END AS replaced_json FROM findings WHERE id = @id')
+      .get({ id: finding.id, updatedAt: finding.updatedAt }) as { status: FindingStatus; replaced_json: string | null } | undefined;
     const needsAction = triage.severity !== 'none';
     const values = {
       id: finding.id,
@@ -115,6 +120,7 @@ export class FindingsRepo {
       region: finding.region,
       resource_type: finding.resource.type,
       resource_id: finding.resource.id,
+      title: finding.title,
       now: now.toISOString(),
       source_updated_at: finding.updatedAt,
       severity: triage.severity,
@@ -130,19 +136,18 @@ export class FindingsRepo {
     };
     if (!existing) {
       this
-        .sql(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id,
+        .sql(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id, title,
           first_seen_at, last_seen_at, source_updated_at, severity, mode, remediation, due_at, tsc, reason, channel, status, finding_json, dedup_key)
-          VALUES (@id, @product_arn, @control, @account, @region, @resource_type, @resource_id,
+          VALUES (@id, @product_arn, @control, @account, @region, @resource_type, @resource_id, @title,
           @now, @now, @source_updated_at, @severity, @mode, @remediation, @due_at, @tsc, @reason, @channel, @status, @finding_json,
           -- A caller that skipped canonical() gets a second row rather than a constraint error.
           CASE WHEN EXISTS (SELECT 1 FROM findings WHERE dedup_key = @dedup_key) THEN NULL ELSE @dedup_key END)`)
         .run(values);
-      return 'new';
+      return { outcome: 'new' };
     }
-    // Both are toISOString() output, so text order is time order.
-    if (finding.updatedAt <= existing.source_updated_at) {
+    if (existing.replaced_json === null) {
       this.sql('UPDATE findings SET last_seen_at = ? WHERE id = ?').run(values.now, finding.id);
-      return 'unchanged';
+      return { outcome: 'unchanged' };
     }
     const closed = existing.status === 'fixed' || existing.status === 'no_action' || existing.status === 'resolved_at_source';
     const recurred = closed && needsAction;
@@ -153,7 +158,7 @@ export class FindingsRepo {
     const status: FindingStatus = recurred ? 'open' : resolved ? 'resolved_at_source' : existing.status === 'no_action' ? values.status : existing.status;
     this.sql(`UPDATE findings SET last_seen_at = @now, source_updated_at = @source_updated_at, severity = @severity,
         mode = @mode, remediation = @remediation, due_at = @due_at, tsc = @tsc, reason = @reason, channel = @channel,
-        finding_json = @finding_json, status = @status,
+        title = @title, finding_json = @finding_json, status = @status,
         recurrences = recurrences + @recurred,
         dedup_key = CASE WHEN dedup_key IS NULL AND NOT EXISTS (SELECT 1 FROM findings WHERE dedup_key = @dedup_key)
           THEN @dedup_key ELSE dedup_key END,
@@ -162,7 +167,10 @@ export class FindingsRepo {
         group_id = CASE WHEN @recurred = 1 THEN NULL ELSE group_id END
         WHERE id = @id`)
       .run({ ...values, status, recurred: recurred ? 1 : 0 });
-    return recurred ? 'recurred' : resolved ? 'resolved' : 'updated';
+    if (recurred) return { outcome: 'recurred' };
+    if (resolved) return { outcome: 'resolved' };
+    // Parsed only here: only an update's note needs the copy it replaced.
+    return { outcome: 'updated', before: JSON.parse(existing.replaced_json) as Finding };
   }
 
   setCard(id: string, channel: string, ts: string): void {

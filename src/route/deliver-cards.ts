@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setImmediate } from 'node:timers/promises';
 import { z } from 'zod';
 import type { Services } from '../app/services.js';
 import { currentCardState } from '../decisions/card-state.js';
@@ -25,10 +26,15 @@ export type IngestSummary = Record<IngestOutcome, number>;
 /** Findings stored per transaction: one commit per batch makes large polls fast, and a bounded batch keeps clicks from waiting long on the write lock. */
 const batchSize = 500;
 
-/** Triage and route each finding, remember it (dedup, recurrence) and record what was detected. */
-export function recordFindings(services: Services, findings: readonly Finding[]): IngestSummary {
+/**
+ * Triage and route each finding, remember it (dedup, recurrence) and record what was detected.
+ * Storing is synchronous, so between batches the event loop is let run: a Config scan or a
+ * message of 100,000 findings must not hold up Slack's 3-second acknowledgements.
+ */
+export async function recordFindings(services: Services, findings: readonly Finding[]): Promise<IngestSummary> {
   const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0 };
   for (let i = 0; i < findings.length; i += batchSize) {
+    if (i > 0) await setImmediate();
     const batch = services.atomically(() => recordEach(services, findings.slice(i, i + batchSize)));
     for (const key of Object.keys(summary) as (keyof IngestSummary)[]) summary[key] += batch[key];
   }
@@ -43,8 +49,8 @@ function recordEach(services: Services, findings: readonly Finding[]): IngestSum
     const finding = services.findings.canonical(incoming);
     const decided = triage(finding, services.policy.rules);
     const route = resolveRoute(finding, services.routing);
-    const before = services.findings.get(finding.id)?.finding ?? null;
-    const outcome = services.findings.record(finding, decided, route, now);
+    const recorded = services.findings.record(finding, decided, route, now);
+    const { outcome } = recorded;
     summary[outcome] += 1;
     if (outcome === 'unchanged') continue;
     if (outcome === 'resolved') {
@@ -57,8 +63,8 @@ function recordEach(services: Services, findings: readonly Finding[]): IngestSum
     }
     const sighting = { finding, triage: decided, route };
     if (outcome === 'new') services.evidence.append('finding.detected', finding.id, botActor, sighting);
-    else if (outcome === 'updated') {
-      services.evidence.append('finding.updated', finding.id, botActor, { ...sighting, changes: before ? diffFindings(before, finding) : [] });
+    else if (recorded.outcome === 'updated') {
+      services.evidence.append('finding.updated', finding.id, botActor, { ...sighting, changes: diffFindings(recorded.before, finding) });
     } else {
       const earlier = services.evidence
         .forFinding(finding.id)

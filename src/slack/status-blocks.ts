@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import {
+  expiringSoonDays,
   mttrWindowDays,
   type ActionableSeverity,
   type ActiveException,
@@ -15,9 +16,6 @@ import { maxExportDays, type CommandProblem } from './commands/parse-soc2-comman
 import { codeSpan, escapeMrkdwn, truncate } from './escape.js';
 
 type KnownBlock = types.KnownBlock;
-
-/** Exceptions ending this soon are called out in status answers and on the Home tab. */
-const expiringSoonDays = 14;
 
 /**
  * Slack refuses a message whose blocks add up to about 12,000 characters

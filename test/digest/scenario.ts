@@ -83,7 +83,7 @@ export class Seeder {
       firstSeenAt: at,
       updatedAt: `${at.slice(0, 19)}.${String(finding.updates).padStart(3, '0')}Z`,
     });
-    const outcome = this.services.findings.record(data, triage, route, this.clock.now());
+    const { outcome } = this.services.findings.record(data, triage, route, this.clock.now());
     return { data, outcome };
   }
 

@@ -156,7 +156,7 @@ describe('Security Hub updates and recurrences', () => {
     await offline.bot.scan();
     const card = topLevel()[0]!;
     const updated = normalize({ ...asff, Severity: { Label: 'CRITICAL', Normalized: 90 }, Workflow: { Status: 'NOTIFIED' }, UpdatedAt: '2026-11-22T09:30:00.000Z' });
-    expect(recordFindings(offline.bot.services, updated).updated).toBe(1);
+    expect((await recordFindings(offline.bot.services, updated)).updated).toBe(1);
     await deliverCards(offline.bot.services);
     await deliverCards(offline.bot.services);
 
@@ -169,7 +169,7 @@ describe('Security Hub updates and recurrences', () => {
     expect(noted?.data).toMatchObject({ threadTs: card.ts, changes: [{ field: 'severity' }, { field: 'workflow' }] });
 
     // A re-observation that changes nothing a person acts on is not noted.
-    recordFindings(offline.bot.services, normalize({ ...asff, Severity: { Label: 'CRITICAL', Normalized: 90 }, Workflow: { Status: 'NOTIFIED' }, UpdatedAt: '2026-11-23T00:00:00.000Z' }));
+    await recordFindings(offline.bot.services, normalize({ ...asff, Severity: { Label: 'CRITICAL', Normalized: 90 }, Workflow: { Status: 'NOTIFIED' }, UpdatedAt: '2026-11-23T00:00:00.000Z' }));
     await deliverCards(offline.bot.services);
     expect(offline.slack.messages(channel).filter((m) => m.thread_ts === card.ts)).toHaveLength(1);
   });
@@ -178,10 +178,10 @@ describe('Security Hub updates and recurrences', () => {
     const asff = seedBucket('customer-exports');
     await offline.bot.scan();
     const passed = normalize({ ...asff, Compliance: { Status: 'PASSED' }, UpdatedAt: '2026-11-21T00:00:00.000Z' });
-    expect(recordFindings(offline.bot.services, passed).resolved).toBe(1);
+    expect((await recordFindings(offline.bot.services, passed)).resolved).toBe(1);
     await deliverCards(offline.bot.services);
     const failing = normalize({ ...asff, Compliance: { Status: 'FAILED' }, UpdatedAt: '2026-11-22T00:00:00.000Z' });
-    expect(recordFindings(offline.bot.services, failing).recurred).toBe(1);
+    expect((await recordFindings(offline.bot.services, failing)).recurred).toBe(1);
     expect(await deliverCards(offline.bot.services)).toBe(1);
 
     const cards = topLevel();

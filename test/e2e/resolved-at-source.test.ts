@@ -39,7 +39,7 @@ describe('resolved at source', () => {
     const card = offline.slack.messages(channel)[0]!;
     // The update arrives as the real-time path delivers it: the same finding, now PASSED.
     const passed = normalize({ ...asff, Compliance: { Status: 'PASSED' }, UpdatedAt: '2026-11-21T00:00:00.000Z' });
-    expect(recordFindings(offline.bot.services, passed).resolved).toBe(1);
+    expect((await recordFindings(offline.bot.services, passed)).resolved).toBe(1);
     await deliverCards(offline.bot.services);
     expect(offline.bot.services.findings.get(asff.Id!)?.status).toBe('resolved_at_source');
     const text = JSON.stringify(offline.slack.message(channel, card.ts)!.blocks);
@@ -60,7 +60,7 @@ describe('resolved at source', () => {
     await offline.bot.background.idle();
     const echoed = normalize({ ...offline.aws.finding(asff.Id!)!, UpdatedAt: '2026-11-26T00:00:00.000Z' });
     expect(echoed[0]?.workflow).toBe('RESOLVED');
-    recordFindings(offline.bot.services, echoed);
+    await recordFindings(offline.bot.services, echoed);
     expect(offline.bot.services.findings.get(asff.Id!)?.status).toBe('fixed');
   });
 });

@@ -2,10 +2,13 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Finding } from '../../src/domain/finding.js';
+import type { Triage } from '../../src/domain/triage.js';
 import { defaultMigrationsDir, migrate, openDatabase, type Db } from '../../src/evidence/database.js';
 import { botActor, EvidenceLog } from '../../src/evidence/evidence-log.js';
 import { FindingsRepo } from '../../src/evidence/findings-repo.js';
 import { StatusQuery, type StatusScope } from '../../src/evidence/status-query.js';
+import type { Route } from '../../src/route/routing.js';
 import { makeFinding, makeTriage } from '../helpers/findings.js';
 
 // Migration 006's partial indexes and the WHERE each holds: a query uses one only when it repeats it.
@@ -24,8 +27,22 @@ const scopes: StatusScope[] = [
   { kind: 'team', team: 'platform', channel: 'C0PLATFORM01' },
 ];
 
+type Store = (db: Db, finding: Finding, triage: Triage, route: Route, at: Date) => void;
+
+const storeNow: Store = (db, finding, triage, route, at) => void new FindingsRepo(db).record(finding, triage, route, at);
+
+/** A first sighting as the bot stored it before migration 009: no title column. */
+const storeBefore009: Store = (db, finding, triage, route, at) => {
+  db.prepare(`INSERT INTO findings (id, product_arn, control, account, region, resource_type, resource_id, first_seen_at, last_seen_at,
+      source_updated_at, severity, mode, remediation, due_at, tsc, reason, channel, status, finding_json)
+    VALUES (@id, @productArn, @control, @account, @region, @type, @resourceId, @at, @at, @updatedAt, @severity, @mode, @remediation,
+      @dueAt, @tsc, @reason, @channel, 'open', @json)`)
+    .run({ ...finding, ...triage, type: finding.resource.type, resourceId: finding.resource.id, at: at.toISOString(),
+      tsc: JSON.stringify(triage.tsc), channel: route.channel, json: JSON.stringify(finding) });
+};
+
 /** Three findings: one fixed, one excepted, one still open; every kind the indexes hold. */
-function writeHistory(db: Db): void {
+function writeHistory(db: Db, store: Store = storeNow): void {
   let at = new Date('2026-11-20T08:00:00.000Z');
   const evidence = new EvidenceLog(db, { now: () => at });
   const findings = new FindingsRepo(db);
@@ -33,7 +50,7 @@ function writeHistory(db: Db): void {
     const finding = makeFinding({ id, title: `${id} bucket`, control: 'S3.8' });
     const triage = makeTriage({ severity: 'sev1', dueAt: '2026-11-21T08:00:00.000Z' });
     const route = { channel: 'C0PLATFORM01', owner: null, via: 'fallback' as const };
-    findings.record(finding, triage, route, at);
+    store(db, finding, triage, route, at);
     evidence.append('finding.detected', id, botActor, { finding, triage, route });
   }
   at = new Date('2026-11-20T10:00:00.000Z');
@@ -56,6 +73,20 @@ beforeEach(() => {
 const opened: Db[] = [];
 afterEach(() => opened.splice(0).forEach((db) => db.close()));
 
+/** A database the bot left at an older migration: `keep` names the migration files it had, then written to. */
+function olderDatabase(name: string, keep: RegExp): Db {
+  const migrations = join(dir, `${name}-migrations`);
+  mkdirSync(migrations);
+  for (const file of readdirSync(defaultMigrationsDir).filter((file) => keep.test(file))) {
+    copyFileSync(join(defaultMigrationsDir, file), join(migrations, file));
+  }
+  const db = openDatabase(join(dir, `${name}.sqlite`));
+  opened.push(db);
+  migrate(db, migrations);
+  writeHistory(db, storeBefore009);
+  return db;
+}
+
 function freshDatabase(): Db {
   const db = openDatabase(join(dir, `fresh-${opened.length}.sqlite`));
   opened.push(db);
@@ -66,15 +97,7 @@ function freshDatabase(): Db {
 describe('migration 006 query indexes', () => {
   it('are built from the evidence and findings stored before it, and answer as on a new database', () => {
     // A database as the bot left it before 006: migrated up to 005, then written to.
-    const before = join(dir, 'before-006');
-    mkdirSync(before);
-    for (const name of readdirSync(defaultMigrationsDir).filter((file) => /^00[1-5]_.*\.sql$/.test(file))) {
-      copyFileSync(join(defaultMigrationsDir, name), join(before, name));
-    }
-    const old = openDatabase(join(dir, 'old.sqlite'));
-    opened.push(old);
-    migrate(old, before);
-    writeHistory(old);
+    const old = olderDatabase('before-006', /^00[1-5]_.*\.sql$/);
     expect(migrate(old)).toContain('006_query_indexes.sql');
 
     const fresh = freshDatabase();
@@ -85,7 +108,9 @@ describe('migration 006 query indexes', () => {
     const snapshot = new StatusQuery(old).snapshot({ kind: 'all' }, now);
     expect(snapshot.open.map((f) => [f.id, f.title])).toEqual([['open', 'open bucket']]);
     expect(snapshot.mttr).toEqual({ fixes: 1, meanMs: 2 * 3_600_000 });
-    expect(snapshot.exceptions.map((e) => [e.findingId, e.title, e.grantedBy.id])).toEqual([['excepted', 'excepted bucket', ana.id]]);
+    expect(new StatusQuery(old).activeExceptions({ kind: 'all' }, now).map((e) => [e.findingId, e.title, e.grantedBy.id])).toEqual([
+      ['excepted', 'excepted bucket', ana.id],
+    ]);
 
     // Each partial index holds exactly the rows of its kinds, the older ones included.
     for (const [index, where] of Object.entries(partialIndexes)) {
@@ -112,13 +137,16 @@ describe('migration 006 query indexes', () => {
     const plans: string[] = [];
     const prepare = db.prepare.bind(db);
     db.prepare = ((sql: string) => {
-      const params = { since: '', severity: '', account: '', channel: '' };
+      const params = { since: '', severity: '', account: '', channel: '', endingBy: '' };
       plans.push(...(prepare(`EXPLAIN QUERY PLAN ${sql}`).all(params) as { detail: string }[]).map((r) => r.detail));
       return prepare(sql);
     }) as typeof db.prepare;
     try {
       const status = new StatusQuery(db);
-      for (const scope of scopes) status.snapshot(scope, now);
+      for (const scope of scopes) {
+        status.snapshot(scope, now);
+        status.activeExceptions(scope, now); // `/soc2 exceptions`: every one, not only those ending soon
+      }
     } finally {
       db.prepare = prepare;
     }
@@ -126,5 +154,41 @@ describe('migration 006 query indexes', () => {
     expect(plans.filter((p) => /^SCAN /.test(p) && !/USING COVERING INDEX/.test(p))).toEqual([]);
     // Open findings come out of their index already in the order the answer lists them.
     expect(plans.filter((p) => /TEMP B-TREE/.test(p))).toEqual([]);
+  });
+});
+
+describe('migration 009 stored title', () => {
+  it('gives rows stored before it their title, rebuilds the indexes on it and answers as on a new database', () => {
+    const old = olderDatabase('before-009', /^00[1-8]_.*\.sql$/);
+    expect(migrate(old)).toEqual(['009_findings_title.sql']);
+    expect(old.prepare('SELECT id, title FROM findings ORDER BY id').all()).toEqual([
+      { id: 'excepted', title: 'excepted bucket' },
+      { id: 'fixed', title: 'fixed bucket' },
+      { id: 'open', title: 'open bucket' },
+    ]);
+    const fresh = freshDatabase();
+    writeHistory(fresh);
+    for (const scope of scopes) {
+      expect(new StatusQuery(old).snapshot(scope, now)).toEqual(new StatusQuery(fresh).snapshot(scope, now));
+      expect(new StatusQuery(old).activeExceptions(scope, now)).toEqual(new StatusQuery(fresh).activeExceptions(scope, now));
+    }
+    // No index parses a finding's JSON on each write any more.
+    const indexes = old.prepare("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'findings' AND sql IS NOT NULL").all() as { name: string; sql: string }[];
+    expect(indexes.filter((index) => index.sql.includes('finding_json'))).toEqual([]);
+    expect(indexes.filter((index) => /\btitle\b/.test(index.sql)).map((index) => index.name).sort()).toEqual(['findings_open', 'findings_summary']);
+  });
+
+  it('keeps the stored title as the source updates it, and hands back the finding an update replaced', () => {
+    const db = freshDatabase();
+    const findings = new FindingsRepo(db);
+    const triage = makeTriage({ severity: 'sev1' });
+    const route = { channel: 'C0PLATFORM01', owner: null, via: 'fallback' as const };
+    const first = makeFinding({ id: 'renamed', title: 'old title' });
+    expect(findings.record(first, triage, route, now)).toEqual({ outcome: 'new' });
+    expect(findings.record(first, triage, route, now)).toEqual({ outcome: 'unchanged' });
+    const renamed = { ...first, title: 'new title', updatedAt: '2026-11-25T08:00:00.000Z' };
+    expect(findings.record(renamed, triage, route, now)).toEqual({ outcome: 'updated', before: first });
+    expect(new StatusQuery(db).openFindings({ kind: 'all' }).map((f) => [f.id, f.title])).toEqual([['renamed', 'new title']]);
+    expect(db.prepare("SELECT title FROM findings INDEXED BY findings_summary WHERE id = 'renamed'").pluck().get()).toBe('new title');
   });
 });

@@ -20,7 +20,7 @@ function seen(id: string, finding: Partial<Finding>, triage: Partial<Triage>, ch
   const full = makeFinding({ id, ...finding });
   const decided = makeTriage(triage);
   const route = { channel, owner: null, via: 'fallback' as const };
-  const outcome = findings.record(full, decided, route, now);
+  const { outcome } = findings.record(full, decided, route, now);
   evidence.append(outcome === 'recurred' ? 'finding.recurred' : 'finding.detected', id, botActor, { finding: full, triage: decided, route });
   return full;
 }
@@ -123,12 +123,17 @@ describe('active exceptions', () => {
     expect(active[1]?.justification).toBe('extended');
   });
 
-  it('answers a snapshot with open findings, MTTR and exceptions together', () => {
+  it('answers a snapshot with open findings, MTTR and the exceptions ending within 14 days together', () => {
     seen('a', {}, {});
+    seen('b', {}, {});
+    seen('c', {}, {});
     grant('a', '2026-12-01T00:00:00.000Z');
+    grant('b', '2026-12-09T12:00:00.000Z'); // exactly 14 days from now
+    grant('c', '2026-12-09T12:00:00.001Z');
     const snapshot = status.snapshot({ kind: 'all' }, now);
-    expect(snapshot.open).toHaveLength(1);
+    expect(snapshot.open).toHaveLength(3);
     expect(snapshot.mttr).toEqual({ fixes: 0, meanMs: null });
-    expect(snapshot.exceptions).toHaveLength(1);
+    expect(snapshot.exceptions.map((e) => e.findingId)).toEqual(['a', 'b']);
+    expect(status.activeExceptions({ kind: 'all' }, now).map((e) => e.findingId)).toEqual(['a', 'b', 'c']);
   });
 });

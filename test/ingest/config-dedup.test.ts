@@ -27,7 +27,7 @@ beforeEach(() => {
 /** What recordFindings does per finding once it takes the stored identity first (the lead's one-line change). */
 function ingest(incoming: Finding): IngestOutcome {
   const finding = repo.canonical(incoming);
-  return repo.record(finding, triage(finding), route, now);
+  return repo.record(finding, triage(finding), route, now).outcome;
 }
 
 function configFinding(overrides: Partial<ConfigEvaluation> = {}): Finding {
@@ -144,7 +144,7 @@ describe('one problem from two sources is one finding', () => {
     const fromConfig = configFinding();
     ingest(fromConfig);
     const fromHub = securityHubFinding('IAM.2', `arn:aws:iam::${account}:user/ana`, 'AwsIamUser');
-    expect(repo.record(fromHub, triage(fromHub), route, now)).toBe('new');
+    expect(repo.record(fromHub, triage(fromHub), route, now).outcome).toBe('new');
     expect(rows().map((r) => [r.id, r.dedup_key])).toEqual(
       [
         [fromConfig.id, dedupKey(fromConfig)],
