@@ -62,6 +62,17 @@ interface FindingRow {
   escalation_ts: string | null;
 }
 
+/** Open, no card of its own, and not on a group card (unless the group was split). */
+const awaitingCard = `status = 'open' AND card_ts IS NULL
+  AND (group_id IS NULL OR group_id IN (SELECT id FROM card_groups WHERE split_at IS NOT NULL))`;
+
+export interface AwaitingCard {
+  id: string;
+  account: string;
+  remediation: string | null;
+  channel: string;
+}
+
 /** Operational state of each finding; every transition is also written to the evidence log by the caller. */
 export class FindingsRepo {
   private readonly statements = new Map<string, Statement>();
@@ -178,13 +189,20 @@ export class FindingsRepo {
   }
 
   /** Open findings that still need a card (new, or recurred after a fix); a group card counts, until it is split. */
-  awaitingCard(): TrackedFinding[] {
-    return (
-      this
-        .sql(`SELECT * FROM findings WHERE status = 'open' AND card_ts IS NULL
-          AND (group_id IS NULL OR group_id IN (SELECT id FROM card_groups WHERE split_at IS NOT NULL)) ORDER BY first_seen_at, id`)
-        .all() as FindingRow[]
-    ).map(fromRow);
+  /**
+   * Open findings without a card, as light rows: ids with what may put them on one card
+   * (account, fix, channel), ordered so candidates for one group card are adjacent. Cheap at
+   * 100,000 rows; the caller loads the findings a chunk at a time.
+   */
+  awaitingCard(): AwaitingCard[] {
+    return this.sql(`SELECT id, account, remediation, channel FROM findings WHERE ${awaitingCard}
+        ORDER BY account, remediation, channel, first_seen_at, id`).all() as AwaitingCard[];
+  }
+
+  /** The finding if it still waits for a card (a chunk is loaded after earlier ones were posted). */
+  stillAwaitingCard(id: string): TrackedFinding | null {
+    const row = this.sql(`SELECT * FROM findings WHERE id = ? AND ${awaitingCard}`).get(id) as FindingRow | undefined;
+    return row ? fromRow(row) : null;
   }
 
   /** Findings Security Hub closed while their card still asks for a decision: the card must say so. */

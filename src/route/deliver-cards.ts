@@ -6,7 +6,7 @@ import { currentCardState } from '../decisions/card-state.js';
 import type { Finding } from '../domain/finding.js';
 import { autopilot } from '../domain/person.js';
 import { botActor } from '../evidence/evidence-log.js';
-import type { IngestOutcome, TrackedFinding } from '../evidence/findings-repo.js';
+import type { AwaitingCard, IngestOutcome, TrackedFinding } from '../evidence/findings-repo.js';
 import { explainAwsError } from '../remediate/explain-aws-error.js';
 import { defaultCatalogue } from '../remediate/catalogue.js';
 import { ManualOnlyError } from '../remediate/manual-only-error.js';
@@ -182,8 +182,45 @@ export async function deliverCards(services: Services): Promise<number> {
   }
   await noteUpdates(services);
   let posted = 0;
+  for (const chunk of deliveryChunks(services.findings.awaitingCard())) {
+    posted += await deliverChunk(services, chunk, tripped);
+    // Loading and planning a chunk is synchronous in parts: let Slack's acknowledgements through.
+    await setImmediate();
+  }
+  return posted;
+}
+
+/** Findings handled together: enough to fill a group card, never splitting one account, fix and channel. */
+const chunkSize = 200;
+
+/**
+ * Cuts the waiting findings (ordered by account, fix, channel) into chunks of about `chunkSize`,
+ * only where that key changes, so every candidate for one group card is in one chunk while
+ * 100,000 waiting findings are never loaded and planned all at once.
+ */
+export function deliveryChunks(waiting: readonly AwaitingCard[]): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let lastKey: string | null = null;
+  for (const row of waiting) {
+    const key = JSON.stringify([row.account, row.remediation, row.channel]);
+    if (current.length >= chunkSize && key !== lastKey) {
+      chunks.push(current);
+      current = [];
+    }
+    current.push(row.id);
+    lastKey = key;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+async function deliverChunk(services: Services, ids: readonly string[], tripped: Set<string>): Promise<number> {
+  let posted = 0;
   const waiting: Waiting[] = [];
-  for (const tracked of services.findings.awaitingCard()) {
+  for (const id of ids) {
+    const tracked = services.findings.stillAwaitingCard(id);
+    if (!tracked) continue;
     const remediation = tracked.triage.mode === 'autopilot' && tracked.triage.remediation ? remediationById(tracked.triage.remediation) : undefined;
     const guard = remediation ? await autopilotGuard(services, tracked, tripped) : null;
     if (remediation && guard === null) {
