@@ -85,7 +85,7 @@ const services = {
 try {
   const samples = templates();
   /** One pass over every page, each normalised and recorded as the poller records a page. */
-  const pass = (version: number) => {
+  const pass = async (version: number) => {
     const timings = { generate: 0, normalize: 0, store: 0, cpu: 0 };
     const outcome: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0 };
     for (let n = 0; n * pageSize < total; n++) {
@@ -99,7 +99,7 @@ try {
       const findings = normalize({ Findings: raw });
       timings.normalize += performance.now() - t;
       t = performance.now();
-      const summary = recordFindings(services, findings);
+      const summary = await recordFindings(services, findings);
       timings.store += performance.now() - t;
       const used = process.cpuUsage(cpu);
       timings.cpu += (used.user + used.system) / 1000;
@@ -112,9 +112,9 @@ try {
       outcome,
     };
   };
-  const first = pass(0);
-  const again = pass(0);
-  const update = pass(1);
+  const first = await pass(0);
+  const again = await pass(0);
+  const update = await pass(1);
   const peakRssMb = Math.round(process.resourceUsage().maxRSS / 1024);
   console.log(
     JSON.stringify(

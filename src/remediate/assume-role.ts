@@ -1,7 +1,7 @@
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { STSClient } from '@aws-sdk/client-sts';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import type { Clock } from '../domain/clock.js';
-import type { AwsClients } from './aws-clients.js';
+import { awsSdk, type AwsClients } from './aws-clients.js';
 
 /**
  * Acting in the finding's own account: the bot assumes one role of a configured name in each
@@ -69,7 +69,7 @@ export class AssumedRoleSessions {
   private async assume(account: string, roleArn: string): Promise<AwsCredentialIdentity> {
     const { sts, sessionName = 'soc2-bot', durationSeconds = 3600, externalId } = this.options;
     const out = await sts.send(
-      new AssumeRoleCommand({
+      new (awsSdk.sts().AssumeRoleCommand)({
         RoleArn: roleArn,
         RoleSessionName: sessionName,
         DurationSeconds: durationSeconds,

@@ -1,9 +1,6 @@
-import { paginateDescribeTags } from '@aws-sdk/client-ec2';
-import { paginateListRoleTags, paginateListUserTags } from '@aws-sdk/client-iam';
-import { GetBucketTaggingCommand } from '@aws-sdk/client-s3';
 import type { Clock } from '../domain/clock.js';
 import type { Finding, FindingResource } from '../domain/finding.js';
-import type { AwsClients } from '../remediate/aws-clients.js';
+import { awsSdk, type AwsClients } from '../remediate/aws-clients.js';
 
 /** What looking tags up needs in the bot's IAM policy. */
 export const tagLookupPermissions = ['ec2:DescribeTags', 'iam:ListRoleTags', 'iam:ListUserTags', 's3:GetBucketTagging'] as const;
@@ -110,18 +107,18 @@ function lookupFor(resource: FindingResource, findingRegion: string): Lookup | n
   const iam = /^arn:aws[a-z-]*:iam::\d{12}:(user|role)\/(?:.*\/)?([\w+=,.@-]+)$/.exec(resource.id);
   if (iam?.[1] === 'user' && iam[2] !== undefined && resource.type === 'AwsIamUser') {
     const userName = iam[2];
-    return { key: `iam ${resource.id}`, operation: 'ListUserTags', read: (aws) => pairs(paginateListUserTags({ client: aws.iam(region) }, { UserName: userName }), (page) => page.Tags) };
+    return { key: `iam ${resource.id}`, operation: 'ListUserTags', read: (aws) => pairs(awsSdk.iam().paginateListUserTags({ client: aws.iam(region) }, { UserName: userName }), (page) => page.Tags) };
   }
   if (iam?.[1] === 'role' && iam[2] !== undefined && resource.type === 'AwsIamRole') {
     const roleName = iam[2];
-    return { key: `iam ${resource.id}`, operation: 'ListRoleTags', read: (aws) => pairs(paginateListRoleTags({ client: aws.iam(region) }, { RoleName: roleName }), (page) => page.Tags) };
+    return { key: `iam ${resource.id}`, operation: 'ListRoleTags', read: (aws) => pairs(awsSdk.iam().paginateListRoleTags({ client: aws.iam(region) }, { RoleName: roleName }), (page) => page.Tags) };
   }
   return null;
 }
 
 async function bucketTags(aws: AwsClients, region: string, bucket: string): Promise<Tags> {
   try {
-    const reply = await aws.s3(region).send(new GetBucketTaggingCommand({ Bucket: bucket }));
+    const reply = await aws.s3(region).send(new (awsSdk.s3().GetBucketTaggingCommand)({ Bucket: bucket }));
     return toTags(reply.TagSet);
   } catch (error) {
     // S3 answers "no tags" with an error.
@@ -131,7 +128,7 @@ async function bucketTags(aws: AwsClients, region: string, bucket: string): Prom
 }
 
 function ec2Tags(aws: AwsClients, region: string, resourceId: string): Promise<Tags> {
-  return pairs(paginateDescribeTags({ client: aws.ec2(region) }, { Filters: [{ Name: 'resource-id', Values: [resourceId] }] }), (page) => page.Tags);
+  return pairs(awsSdk.ec2().paginateDescribeTags({ client: aws.ec2(region) }, { Filters: [{ Name: 'resource-id', Values: [resourceId] }] }), (page) => page.Tags);
 }
 
 async function pairs<P>(pages: AsyncIterable<P>, tagsOfPage: (page: P) => readonly { Key?: string | undefined; Value?: string | undefined }[] | undefined): Promise<Tags> {

@@ -1,5 +1,5 @@
 import type { Finding } from '../domain/finding.js';
-import { type PolicyRule, type RuleField, ruleFields, type RuleMatch, type RuleSettings } from './rules.js';
+import { type PolicyRule, type RuleField, ruleFields, type RuleSettings } from './rules.js';
 
 export type FieldValue<F extends RuleField> = NonNullable<RuleSettings[F]>;
 
@@ -13,7 +13,7 @@ export interface RuleHit {
   rule: PolicyRule;
   /** The facts of the finding that satisfied the match, e.g. "control S3.8", "tag env=prod". */
   matchedOn: string[];
-  sets: RuleField[];
+  sets: readonly RuleField[];
 }
 
 export interface RuleOutcome {
@@ -24,10 +24,9 @@ export interface RuleOutcome {
 /** Which rules match the finding and what each sets, in order. Pure. */
 export function applyRules(finding: Finding, rules: readonly PolicyRule[]): RuleOutcome {
   const outcome: RuleOutcome = { hits: [], settings: { severity: [], sla: [], mode: [], tsc: [], owner: [], channel: [] } };
-  for (const rule of rules) {
-    const matchedOn = matchFacts(rule.match, finding);
+  for (const { rule, criteria, sets } of compiledRules(rules).candidates(finding.control)) {
+    const matchedOn = matchFacts(criteria, finding);
     if (matchedOn === null) continue;
-    const sets = ruleFields.filter((field) => rule[field] !== undefined);
     for (const field of sets) record(outcome.settings, field, rule);
     outcome.hits.push({ rule, matchedOn, sets });
   }
@@ -49,28 +48,78 @@ export function productKey(productArn: string): string {
   return /product\/([^/]+\/[^/]+)$/.exec(productArn)?.[1] ?? productArn;
 }
 
-/** The facts that satisfy the match, or null when one criterion fails. */
-function matchFacts(match: RuleMatch, finding: Finding): string[] | null {
-  const facts: string[] = [];
-  const criteria: [readonly string[] | undefined, string | null, string][] = [
-    [match.controls, finding.control, 'control'],
-    [match.configRules, configRuleOf(finding), 'Config rule'],
-    [match.products, productKey(finding.productArn), 'product'],
-    [match.resourceTypes, finding.resource.type, 'resource type'],
-    [match.accounts, finding.account, 'account'],
-    [match.regions, finding.region, 'region'],
-  ];
-  for (const [patterns, actual, label] of criteria) {
-    if (patterns === undefined) continue;
-    if (actual === null || !patterns.some((p) => globMatches(p, actual))) return null;
-    facts.push(`${label} ${actual}`);
+/** One criterion of a rule's match: the finding's fact it reads, the patterns it accepts, how the fact is worded. */
+interface Criterion {
+  read: (finding: Finding) => string | null | undefined;
+  matches: (actual: string) => boolean;
+  /** Put before the fact in matchedOn, e.g. "control " or "tag env=". */
+  label: string;
+}
+
+interface CompiledRule {
+  rule: PolicyRule;
+  /** In the order their facts are reported: controls, Config rules, products, resource types, accounts, regions, tags. */
+  criteria: readonly Criterion[];
+  sets: readonly RuleField[];
+}
+
+interface CompiledRules {
+  /** The rules that can match a finding of this control, in rule order: a rule naming exact controls is left out of every other control's list. */
+  candidates: (control: string | null) => readonly CompiledRule[];
+}
+
+// Rules arrays are read-only and live as long as the policy that holds them, so each is compiled once.
+const compiledByRules = new WeakMap<readonly PolicyRule[], CompiledRules>();
+
+/**
+ * The rules as matchers, built once per rules array: patterns split into an exact set and
+ * regexes, and a control id -> candidate rules map, so one finding is checked only against the
+ * rules that can match its control (most shipped rules name exact controls).
+ */
+function compiledRules(rules: readonly PolicyRule[]): CompiledRules {
+  const cached = compiledByRules.get(rules);
+  if (cached !== undefined) return cached;
+  const compiled = rules.map(compileRule);
+  // null: the rule may match any control (none named, or a wildcard), so every list holds it.
+  const exactControls = rules.map(({ match: { controls } }) => (controls !== undefined && !controls.some(isGlob) ? new Set(controls) : null));
+  const anyControl = compiled.filter((_, index) => exactControls[index] === null);
+  const byControl = new Map<string, readonly CompiledRule[]>();
+  for (const control of new Set(exactControls.flatMap((controls) => [...(controls ?? [])]))) {
+    byControl.set(control, compiled.filter((_, index) => exactControls[index]?.has(control) ?? true));
   }
+  const result: CompiledRules = { candidates: (control) => (control === null ? undefined : byControl.get(control)) ?? anyControl };
+  compiledByRules.set(rules, result);
+  return result;
+}
+
+function compileRule(rule: PolicyRule): CompiledRule {
+  const { match } = rule;
+  const criteria: Criterion[] = [];
+  const add = (patterns: readonly string[] | undefined, read: Criterion['read'], label: string) => {
+    if (patterns !== undefined) criteria.push({ read, matches: patternMatcher(patterns), label });
+  };
+  add(match.controls, (finding) => finding.control, 'control ');
+  add(match.configRules, configRuleOf, 'Config rule ');
+  add(match.products, (finding) => productKey(finding.productArn), 'product ');
+  add(match.resourceTypes, (finding) => finding.resource.type, 'resource type ');
+  add(match.accounts, (finding) => finding.account, 'account ');
+  add(match.regions, (finding) => finding.region, 'region ');
   for (const [key, patterns] of Object.entries(match.tags ?? {})) {
-    const actual = Object.hasOwn(finding.resource.tags, key) ? finding.resource.tags[key] : undefined;
-    if (actual === undefined || !patterns.some((p) => globMatches(p, actual))) return null;
-    facts.push(`tag ${key}=${actual}`);
+    add(patterns, ({ resource: { tags } }) => (Object.hasOwn(tags, key) ? tags[key] : undefined), `tag ${key}=`);
   }
-  return facts.length > 0 ? facts : ['every finding'];
+  return { rule, criteria, sets: ruleFields.filter((field) => rule[field] !== undefined) };
+}
+
+/** The facts that satisfy the criteria, or null when one fails. */
+function matchFacts(criteria: readonly Criterion[], finding: Finding): string[] | null {
+  if (criteria.length === 0) return ['every finding'];
+  const facts: string[] = [];
+  for (const { read, matches, label } of criteria) {
+    const actual = read(finding);
+    if (actual === null || actual === undefined || !matches(actual)) return null;
+    facts.push(label + actual);
+  }
+  return facts;
 }
 
 /** Config findings name their rule in the generator id, bare or at the end of an ARN-like path. */
@@ -80,14 +129,12 @@ function configRuleOf(finding: Finding): string | null {
   return generator.slice(generator.lastIndexOf('/') + 1);
 }
 
-const compiled = new Map<string, RegExp>();
+const isGlob = (pattern: string) => pattern.includes('*');
 
-function globMatches(pattern: string, actual: string): boolean {
-  if (!pattern.includes('*')) return pattern === actual;
-  let regex = compiled.get(pattern);
-  if (regex === undefined) {
-    regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's');
-    compiled.set(pattern, regex);
-  }
-  return regex.test(actual);
+/** Any of the patterns, where `*` stands for any run of characters. */
+function patternMatcher(patterns: readonly string[]): (actual: string) => boolean {
+  const exact = new Set(patterns.filter((p) => !isGlob(p)));
+  const globs = patterns.filter(isGlob).map((p) => new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 's'));
+  if (globs.length === 0) return (actual) => exact.has(actual);
+  return (actual) => exact.has(actual) || globs.some((glob) => glob.test(actual));
 }

@@ -91,6 +91,24 @@ describe('rule matching', () => {
     expect(matches({ configRules: ['s3-bucket-logging-enabled'] }, config)).toBe(false);
   });
 
+  it('keeps rule order when rules naming exact controls, wildcards and no control are mixed', () => {
+    // One array for every finding below: it is compiled once, so each control must get its own candidates.
+    const rules = [
+      rule('exact-s3.8', { match: { controls: ['S3.8'] }, severity: 'sev3' }),
+      rule('wildcard-s3', { match: { controls: ['S3.*', 'IAM.3'] }, severity: 'sev2' }),
+      rule('any', { match: { regions: ['us-east-1'] }, tsc: ['CC6.1'] }),
+      rule('exact-s3.1', { match: { controls: ['S3.1'] }, severity: 'sev1' }),
+      rule('no-control', { match: { controls: [] }, severity: 'sev1' }),
+    ];
+    const names = (control: string | null) => applyRules(makeFinding({ control }), rules).hits.map((hit) => hit.rule.name);
+    expect(names('S3.8')).toEqual(['exact-s3.8', 'wildcard-s3', 'any']);
+    expect(names('S3.1')).toEqual(['wildcard-s3', 'any', 'exact-s3.1']);
+    expect(names('IAM.3')).toEqual(['wildcard-s3', 'any']);
+    expect(names('EC2.2')).toEqual(['any']);
+    expect(names(null)).toEqual(['any']);
+    expect(triage(makeFinding({ control: 'S3.1' }), rules).reason).toContain('sev1 by rule exact-s3.1 on control S3.1');
+  });
+
   it('says what matched', () => {
     const hit = applyRules(tagged({ env: 'prod' }), [rule('r', { match: { controls: ['S3.8'], tags: { env: ['prod'] } }, sla: { hours: 4 } })]).hits[0];
     expect(hit).toMatchObject({ matchedOn: ['control S3.8', 'tag env=prod'], sets: ['sla'] });

@@ -1,4 +1,3 @@
-import { DescribeTrailsCommand } from '@aws-sdk/client-cloudtrail';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
 import {
@@ -13,6 +12,7 @@ import {
   trailNameSchema,
   type CloudTrailOperation,
 } from './cloudtrail-trail.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { ApiCall, AwsClients, Plan, Remediation, RemediationOptions, State, Verification } from '../remediation.js';
 
@@ -73,7 +73,7 @@ export const cloudTrailEnableLogging: Remediation = {
   async plan(finding: Finding, aws: AwsClients, options?: RemediationOptions): Promise<Plan> {
     const opts = parseOptions(ID, optionsSchema, options);
     const region = finding.resource.region || finding.region;
-    const listed = await aws.cloudTrail(region).send(new DescribeTrailsCommand({ includeShadowTrails: true }));
+    const listed = await aws.cloudTrail(region).send(new (awsSdk.cloudTrail().DescribeTrailsCommand)({ includeShadowTrails: true }));
     const trails = (listed.trailList ?? []).map((t) => requireTrailIdentity(t, t.Name ?? '(unnamed)'));
     const multiRegion = trails.filter((t) => t.IsMultiRegionTrail === true);
     const logging = await Promise.all(multiRegion.map((t) => isLogging(aws, region, t.TrailARN)));

@@ -3,18 +3,10 @@
  * running the planned CloudTrail calls (validated, since a plan may come back from
  * storage), and policy option parsing.
  */
-import {
-  CreateTrailCommand,
-  DeleteTrailCommand,
-  GetTrailCommand,
-  GetTrailStatusCommand,
-  StartLoggingCommand,
-  StopLoggingCommand,
-  UpdateTrailCommand,
-  type Trail,
-} from '@aws-sdk/client-cloudtrail';
+import type { Trail } from '@aws-sdk/client-cloudtrail';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import type { ApiCall, AwsClients, RemediationOptions } from '../remediation.js';
 
 const TRAIL_ARN = /^arn:aws[a-z-]*:cloudtrail:([a-z0-9-]+):\d{12}:trail\/(.+)$/;
@@ -73,12 +65,12 @@ export function requireTrailIdentity(trail: Trail | undefined, asked: string): T
 
 /** GetTrail, so a trail that is gone surfaces as CloudTrail's own TrailNotFoundException. */
 export async function getTrail(aws: AwsClients, region: string, trail: string): Promise<TrailWithHome> {
-  const out = await aws.cloudTrail(region).send(new GetTrailCommand({ Name: trail }));
+  const out = await aws.cloudTrail(region).send(new (awsSdk.cloudTrail().GetTrailCommand)({ Name: trail }));
   return requireTrailIdentity(out.Trail, trail);
 }
 
 export async function isLogging(aws: AwsClients, region: string, trailArn: string): Promise<boolean> {
-  const out = await aws.cloudTrail(region).send(new GetTrailStatusCommand({ Name: trailArn }));
+  const out = await aws.cloudTrail(region).send(new (awsSdk.cloudTrail().GetTrailStatusCommand)({ Name: trailArn }));
   return out.IsLogging === true;
 }
 
@@ -113,19 +105,19 @@ export async function runCloudTrailCall(aws: AwsClients, region: string, call: A
   const client = aws.cloudTrail(region);
   switch (operation) {
     case 'CreateTrail':
-      await client.send(new CreateTrailCommand(createTrailInput.parse(call.input)));
+      await client.send(new (awsSdk.cloudTrail().CreateTrailCommand)(createTrailInput.parse(call.input)));
       return;
     case 'UpdateTrail':
-      await client.send(new UpdateTrailCommand(updateTrailInput.parse(call.input)));
+      await client.send(new (awsSdk.cloudTrail().UpdateTrailCommand)(updateTrailInput.parse(call.input)));
       return;
     case 'StartLogging':
-      await client.send(new StartLoggingCommand(nameInput.parse(call.input)));
+      await client.send(new (awsSdk.cloudTrail().StartLoggingCommand)(nameInput.parse(call.input)));
       return;
     case 'StopLogging':
-      await client.send(new StopLoggingCommand(nameInput.parse(call.input)));
+      await client.send(new (awsSdk.cloudTrail().StopLoggingCommand)(nameInput.parse(call.input)));
       return;
     case 'DeleteTrail':
-      await client.send(new DeleteTrailCommand(nameInput.parse(call.input)));
+      await client.send(new (awsSdk.cloudTrail().DeleteTrailCommand)(nameInput.parse(call.input)));
       return;
   }
 }

@@ -1,11 +1,7 @@
-import {
-  DisableEbsEncryptionByDefaultCommand,
-  EnableEbsEncryptionByDefaultCommand,
-  GetEbsEncryptionByDefaultCommand,
-  type EC2Client,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { AwsClients, Plan, Remediation } from '../remediation.js';
 
@@ -17,7 +13,7 @@ export function accountId(resourceId: string): string {
 }
 
 async function readSetting(ec2: EC2Client): Promise<boolean> {
-  const out = await ec2.send(new GetEbsEncryptionByDefaultCommand({}));
+  const out = await ec2.send(new (awsSdk.ec2().GetEbsEncryptionByDefaultCommand)({}));
   return out.EbsEncryptionByDefault === true;
 }
 
@@ -59,7 +55,7 @@ export const ebsEncryptionByDefault: Remediation = {
       if (call.service !== 'ec2' || call.operation !== 'EnableEbsEncryptionByDefault') {
         throw new Error(`unexpected call ${call.service}:${call.operation} in plan`);
       }
-      await aws.ec2(plan.region).send(new EnableEbsEncryptionByDefaultCommand({}));
+      await aws.ec2(plan.region).send(new (awsSdk.ec2().EnableEbsEncryptionByDefaultCommand)({}));
     }
   },
 
@@ -75,6 +71,6 @@ export const ebsEncryptionByDefault: Remediation = {
   /** Turns the setting off again only if it was off before the fix. */
   async undo(plan: Plan, aws: AwsClients): Promise<void> {
     if (stateSchema.parse(plan.before).EbsEncryptionByDefault) return;
-    await aws.ec2(plan.region).send(new DisableEbsEncryptionByDefaultCommand({}));
+    await aws.ec2(plan.region).send(new (awsSdk.ec2().DisableEbsEncryptionByDefaultCommand)({}));
   },
 };

@@ -1,6 +1,7 @@
-import { DescribeNetworkInterfacesCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderListDiff } from '../list-diff.js';
 import { ManualOnlyError } from '../manual-only-error.js';
 import type { AwsClients, Plan, Remediation } from '../remediation.js';
@@ -31,7 +32,7 @@ async function interfacesUsing(ec2: EC2Client, groupId: string): Promise<string[
   let token: string | undefined;
   do {
     const out = await ec2.send(
-      new DescribeNetworkInterfacesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 100, NextToken: token }),
+      new (awsSdk.ec2().DescribeNetworkInterfacesCommand)({ Filters: [{ Name: 'group-id', Values: [groupId] }], MaxResults: 100, NextToken: token }),
     );
     found.push(...(out.NetworkInterfaces ?? []).flatMap((eni) => (eni.NetworkInterfaceId ? [eni.NetworkInterfaceId] : [])));
     token = out.NextToken;

@@ -1,6 +1,7 @@
-import { DescribeInstancesCommand, ModifyInstanceMetadataOptionsCommand, type EC2Client } from '@aws-sdk/client-ec2';
+import type { EC2Client, ModifyInstanceMetadataOptionsCommand } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { AwsClients, Plan, Remediation } from '../remediation.js';
 
@@ -20,7 +21,7 @@ type Metadata = z.infer<typeof metadataSchema>;
 
 /** The instance's metadata options; EC2 answers InvalidInstanceID.NotFound for an instance that is gone. */
 async function readMetadata(ec2: EC2Client, id: string): Promise<Metadata> {
-  const out = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  const out = await ec2.send(new (awsSdk.ec2().DescribeInstancesCommand)({ InstanceIds: [id] }));
   const instance = (out.Reservations ?? []).flatMap((r) => r.Instances ?? []).find((i) => i.InstanceId === id);
   if (!instance) throw new Error(`DescribeInstances did not return ${id}`);
   const options = instance.MetadataOptions;
@@ -33,7 +34,7 @@ async function readMetadata(ec2: EC2Client, id: string): Promise<Metadata> {
 
 /** Tokens only; the endpoint and hop limit are sent as they were so nothing else changes. */
 function modify(id: string, metadata: Metadata): ModifyInstanceMetadataOptionsCommand {
-  return new ModifyInstanceMetadataOptionsCommand({ InstanceId: id, ...metadata });
+  return new (awsSdk.ec2().ModifyInstanceMetadataOptionsCommand)({ InstanceId: id, ...metadata });
 }
 
 /** Requires IMDSv2 session tokens on one instance (EC2.8); IMDSv1 requests are refused from then on. */

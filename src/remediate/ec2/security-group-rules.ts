@@ -3,19 +3,9 @@
  * rules by id (DescribeSecurityGroupRules), render them for a diff, turn them back into
  * IpPermissions to restore them, and run the revoke/authorize calls a plan lists.
  */
-import {
-  AuthorizeSecurityGroupEgressCommand,
-  AuthorizeSecurityGroupIngressCommand,
-  DescribeSecurityGroupRulesCommand,
-  DescribeSecurityGroupsCommand,
-  RevokeSecurityGroupEgressCommand,
-  RevokeSecurityGroupIngressCommand,
-  type EC2Client,
-  type IpPermission,
-  type SecurityGroup,
-  type SecurityGroupRule,
-} from '@aws-sdk/client-ec2';
+import type { EC2Client, IpPermission, SecurityGroup, SecurityGroupRule } from '@aws-sdk/client-ec2';
 import { z } from 'zod';
+import { awsSdk } from '../aws-clients.js';
 import type { ApiCall } from '../remediation.js';
 
 /** A rule without its id: what EC2 compares to decide two rules are the same (plus a description). */
@@ -47,7 +37,7 @@ export function securityGroupId(resourceId: string): string {
 
 /** The group itself; EC2 answers InvalidGroup.NotFound for a group that no longer exists. */
 export async function describeGroup(ec2: EC2Client, groupId: string): Promise<SecurityGroup> {
-  const out = await ec2.send(new DescribeSecurityGroupsCommand({ GroupIds: [groupId] }));
+  const out = await ec2.send(new (awsSdk.ec2().DescribeSecurityGroupsCommand)({ GroupIds: [groupId] }));
   const group = out.SecurityGroups?.find((g) => g.GroupId === groupId);
   if (!group) throw new Error(`DescribeSecurityGroups did not return ${groupId}`);
   return group;
@@ -59,7 +49,7 @@ export async function readRules(ec2: EC2Client, groupId: string): Promise<Rule[]
   let token: string | undefined;
   do {
     const out = await ec2.send(
-      new DescribeSecurityGroupRulesCommand({ Filters: [{ Name: 'group-id', Values: [groupId] }], NextToken: token }),
+      new (awsSdk.ec2().DescribeSecurityGroupRulesCommand)({ Filters: [{ Name: 'group-id', Values: [groupId] }], NextToken: token }),
     );
     rules.push(...(out.SecurityGroupRules ?? []).filter((r) => r.GroupId === groupId).map(fromSdk));
     token = out.NextToken;
@@ -193,16 +183,16 @@ export async function sendSecurityGroupCall(
   if (target !== groupId) throw new Error(`plan call ${operation} targets ${target}, not ${groupId}`);
   switch (operation) {
     case 'RevokeSecurityGroupIngress':
-      await ec2.send(new RevokeSecurityGroupIngressCommand(byRuleIds.parse(call.input)));
+      await ec2.send(new (awsSdk.ec2().RevokeSecurityGroupIngressCommand)(byRuleIds.parse(call.input)));
       return;
     case 'RevokeSecurityGroupEgress':
-      await ec2.send(new RevokeSecurityGroupEgressCommand(byRuleIds.parse(call.input)));
+      await ec2.send(new (awsSdk.ec2().RevokeSecurityGroupEgressCommand)(byRuleIds.parse(call.input)));
       return;
     case 'AuthorizeSecurityGroupIngress':
-      await ec2.send(new AuthorizeSecurityGroupIngressCommand(byPermissions.parse(call.input)));
+      await ec2.send(new (awsSdk.ec2().AuthorizeSecurityGroupIngressCommand)(byPermissions.parse(call.input)));
       return;
     case 'AuthorizeSecurityGroupEgress':
-      await ec2.send(new AuthorizeSecurityGroupEgressCommand(byPermissions.parse(call.input)));
+      await ec2.send(new (awsSdk.ec2().AuthorizeSecurityGroupEgressCommand)(byPermissions.parse(call.input)));
       return;
   }
 }

@@ -1,16 +1,6 @@
-import {
-  AttachUserPolicyCommand,
-  CreatePolicyVersionCommand,
-  DeleteAccountPasswordPolicyCommand,
-  DeleteLoginProfileCommand,
-  DeletePolicyVersionCommand,
-  DetachUserPolicyCommand,
-  SetDefaultPolicyVersionCommand,
-  UpdateAccessKeyCommand,
-  UpdateAccountPasswordPolicyCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
+import { awsSdk } from '../aws-clients.js';
 import type { ApiCall, AwsClients, Plan } from '../remediation.js';
 
 interface PlannedCommand {
@@ -46,20 +36,20 @@ export const passwordPolicySchema = z.object({
 
 const commands = {
   UpdateAccessKey: planned(z.strictObject({ UserName: name, AccessKeyId: name, Status: z.enum(['Active', 'Inactive']) }), (c, i) =>
-    c.send(new UpdateAccessKeyCommand(i)),
+    c.send(new (awsSdk.iam().UpdateAccessKeyCommand)(i)),
   ),
-  DeleteLoginProfile: planned(z.strictObject({ UserName: name }), (c, i) => c.send(new DeleteLoginProfileCommand(i))),
-  DetachUserPolicy: planned(z.strictObject({ UserName: name, PolicyArn: arn }), (c, i) => c.send(new DetachUserPolicyCommand(i))),
-  AttachUserPolicy: planned(z.strictObject({ UserName: name, PolicyArn: arn }), (c, i) => c.send(new AttachUserPolicyCommand(i))),
+  DeleteLoginProfile: planned(z.strictObject({ UserName: name }), (c, i) => c.send(new (awsSdk.iam().DeleteLoginProfileCommand)(i))),
+  DetachUserPolicy: planned(z.strictObject({ UserName: name, PolicyArn: arn }), (c, i) => c.send(new (awsSdk.iam().DetachUserPolicyCommand)(i))),
+  AttachUserPolicy: planned(z.strictObject({ UserName: name, PolicyArn: arn }), (c, i) => c.send(new (awsSdk.iam().AttachUserPolicyCommand)(i))),
   CreatePolicyVersion: planned(z.strictObject({ PolicyArn: arn, PolicyDocument: name, SetAsDefault: z.literal(true) }), (c, i) =>
-    c.send(new CreatePolicyVersionCommand(i)),
+    c.send(new (awsSdk.iam().CreatePolicyVersionCommand)(i)),
   ),
-  DeletePolicyVersion: planned(z.strictObject({ PolicyArn: arn, VersionId: name }), (c, i) => c.send(new DeletePolicyVersionCommand(i))),
+  DeletePolicyVersion: planned(z.strictObject({ PolicyArn: arn, VersionId: name }), (c, i) => c.send(new (awsSdk.iam().DeletePolicyVersionCommand)(i))),
   SetDefaultPolicyVersion: planned(z.strictObject({ PolicyArn: arn, VersionId: name }), (c, i) =>
-    c.send(new SetDefaultPolicyVersionCommand(i)),
+    c.send(new (awsSdk.iam().SetDefaultPolicyVersionCommand)(i)),
   ),
-  UpdateAccountPasswordPolicy: planned(passwordPolicySchema.strict(), (c, i) => c.send(new UpdateAccountPasswordPolicyCommand(i))),
-  DeleteAccountPasswordPolicy: planned(z.strictObject({}), (c) => c.send(new DeleteAccountPasswordPolicyCommand({}))),
+  UpdateAccountPasswordPolicy: planned(passwordPolicySchema.strict(), (c, i) => c.send(new (awsSdk.iam().UpdateAccountPasswordPolicyCommand)(i))),
+  DeleteAccountPasswordPolicy: planned(z.strictObject({}), (c) => c.send(new (awsSdk.iam().DeleteAccountPasswordPolicyCommand)({}))),
 } satisfies Record<string, PlannedCommand>;
 
 export type IamOperation = keyof typeof commands;

@@ -1,10 +1,5 @@
-import {
-  paginateListAttachedGroupPolicies,
-  paginateListAttachedUserPolicies,
-  paginateListGroupsForUser,
-  paginateListUserPolicies,
-} from '@aws-sdk/client-iam';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { applyIamPlan, iamCall, sendIamCalls } from './iam-calls.js';
 import { resolveIamUser } from './iam-user.js';
 import { renderListDiff } from '../list-diff.js';
@@ -25,11 +20,11 @@ interface UserPolicies {
 async function readUserPolicies(aws: AwsClients, region: string, userName: string): Promise<UserPolicies> {
   const client = aws.iam(region);
   const attached: AttachedPolicy[] = [];
-  for await (const page of paginateListAttachedUserPolicies({ client }, { UserName: userName })) {
+  for await (const page of awsSdk.iam().paginateListAttachedUserPolicies({ client }, { UserName: userName })) {
     for (const p of page.AttachedPolicies ?? []) if (p.PolicyArn) attached.push({ PolicyName: p.PolicyName ?? p.PolicyArn, PolicyArn: p.PolicyArn });
   }
   const inline: string[] = [];
-  for await (const page of paginateListUserPolicies({ client }, { UserName: userName })) inline.push(...(page.PolicyNames ?? []));
+  for await (const page of awsSdk.iam().paginateListUserPolicies({ client }, { UserName: userName })) inline.push(...(page.PolicyNames ?? []));
   return { UserName: userName, AttachedPolicies: attached, InlinePolicies: inline };
 }
 
@@ -37,11 +32,11 @@ async function readUserPolicies(aws: AwsClients, region: string, userName: strin
 async function groupPolicies(aws: AwsClients, region: string, userName: string): Promise<Map<string, Set<string>>> {
   const client = aws.iam(region);
   const groups = new Map<string, Set<string>>();
-  for await (const page of paginateListGroupsForUser({ client }, { UserName: userName })) {
+  for await (const page of awsSdk.iam().paginateListGroupsForUser({ client }, { UserName: userName })) {
     for (const group of page.Groups ?? []) if (group.GroupName) groups.set(group.GroupName, new Set());
   }
   for (const [groupName, arns] of groups) {
-    for await (const page of paginateListAttachedGroupPolicies({ client }, { GroupName: groupName })) {
+    for await (const page of awsSdk.iam().paginateListAttachedGroupPolicies({ client }, { GroupName: groupName })) {
       for (const p of page.AttachedPolicies ?? []) if (p.PolicyArn) arns.add(p.PolicyArn);
     }
   }

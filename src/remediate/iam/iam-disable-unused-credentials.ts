@@ -1,6 +1,6 @@
-import { GetAccessKeyLastUsedCommand, GetLoginProfileCommand, GetUserCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { applyIamPlan, iamCall } from './iam-calls.js';
 import {
   clockOption,
@@ -54,17 +54,17 @@ async function readCredentials(aws: AwsClients, region: string, userName: string
   const keys = await listAccessKeys(aws, region, userName);
   const AccessKeys = await Promise.all(
     keys.map(async (key): Promise<KeyUse> => {
-      const out = await client.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: key.AccessKeyId }));
+      const out = await client.send(new (awsSdk.iam().GetAccessKeyLastUsedCommand)({ AccessKeyId: key.AccessKeyId }));
       return { ...key, LastUsedDate: out.AccessKeyLastUsed?.LastUsedDate?.toISOString() ?? null };
     }),
   );
-  const { User } = await client.send(new GetUserCommand({ UserName: userName }));
+  const { User } = await client.send(new (awsSdk.iam().GetUserCommand)({ UserName: userName }));
   return { UserName: userName, AccessKeys, ConsolePassword: await readConsolePassword(aws, region, userName, User?.PasswordLastUsed) };
 }
 
 async function readConsolePassword(aws: AwsClients, region: string, userName: string, lastUsed: Date | undefined): Promise<ConsolePassword | null> {
   try {
-    const { LoginProfile } = await aws.iam(region).send(new GetLoginProfileCommand({ UserName: userName }));
+    const { LoginProfile } = await aws.iam(region).send(new (awsSdk.iam().GetLoginProfileCommand)({ UserName: userName }));
     return { CreateDate: isoDate(LoginProfile?.CreateDate), LastUsedDate: lastUsed?.toISOString() ?? null };
   } catch (error) {
     // The user exists (ListAccessKeys and GetUser answered), so this means "no console password".

@@ -1,6 +1,6 @@
-import { GetAccountPasswordPolicyCommand } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import { applyIamPlan, iamCall, passwordPolicySchema, sendIamCalls } from './iam-calls.js';
 import type { AwsClients, Plan, Remediation, State, Verification } from '../remediation.js';
@@ -23,7 +23,7 @@ export function accountId(resourceId: string): string {
 
 async function readPolicy(aws: AwsClients, region: string): Promise<PasswordPolicy | null> {
   try {
-    const { PasswordPolicy: p } = await aws.iam(region).send(new GetAccountPasswordPolicyCommand({}));
+    const { PasswordPolicy: p } = await aws.iam(region).send(new (awsSdk.iam().GetAccountPasswordPolicyCommand)({}));
     return passwordPolicySchema.parse({
       MinimumPasswordLength: p?.MinimumPasswordLength,
       RequireSymbols: p?.RequireSymbols ?? false,

@@ -1,12 +1,7 @@
-import {
-  GetPolicyCommand,
-  GetPolicyVersionCommand,
-  paginateListEntitiesForPolicy,
-  paginateListPolicyVersions,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+import type { IAMClient } from '@aws-sdk/client-iam';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { applyIamPlan, iamCall, sendIamCalls } from './iam-calls.js';
 import { renderListDiff } from '../list-diff.js';
 import { ManualOnlyError } from '../manual-only-error.js';
@@ -57,14 +52,14 @@ interface PolicyState {
 }
 
 async function readDocument(client: IAMClient, policyArn: string, versionId: string): Promise<PolicyDocument> {
-  const { PolicyVersion } = await client.send(new GetPolicyVersionCommand({ PolicyArn: policyArn, VersionId: versionId }));
+  const { PolicyVersion } = await client.send(new (awsSdk.iam().GetPolicyVersionCommand)({ PolicyArn: policyArn, VersionId: versionId }));
   // IAM returns documents URL-encoded (RFC 3986).
   return policyDocument.parse(JSON.parse(decodeURIComponent(PolicyVersion?.Document ?? '')));
 }
 
 async function readHolders(client: IAMClient, policyArn: string): Promise<Holders> {
   const holders: Holders = { Users: [], Groups: [], Roles: [] };
-  for await (const page of paginateListEntitiesForPolicy({ client }, { PolicyArn: policyArn })) {
+  for await (const page of awsSdk.iam().paginateListEntitiesForPolicy({ client }, { PolicyArn: policyArn })) {
     holders.Users.push(...(page.PolicyUsers ?? []).flatMap((u) => (u.UserName ? [u.UserName] : [])));
     holders.Groups.push(...(page.PolicyGroups ?? []).flatMap((g) => (g.GroupName ? [g.GroupName] : [])));
     holders.Roles.push(...(page.PolicyRoles ?? []).flatMap((r) => (r.RoleName ? [r.RoleName] : [])));
@@ -74,7 +69,7 @@ async function readHolders(client: IAMClient, policyArn: string): Promise<Holder
 
 async function readPolicy(aws: AwsClients, region: string, policyArn: string): Promise<PolicyState> {
   const client = aws.iam(region);
-  const { Policy } = await client.send(new GetPolicyCommand({ PolicyArn: policyArn }));
+  const { Policy } = await client.send(new (awsSdk.iam().GetPolicyCommand)({ PolicyArn: policyArn }));
   const defaultVersionId = Policy?.DefaultVersionId;
   if (!defaultVersionId) throw new Error(`IAM returned no default version for ${policyArn}`);
   return {
@@ -88,7 +83,7 @@ async function readPolicy(aws: AwsClients, region: string, policyArn: string): P
 /** The oldest non-default version, which must go before a sixth can be created. */
 async function versionToMakeRoomFor(client: IAMClient, policyArn: string) {
   const versions: { VersionId: string; CreateDate: string; IsDefaultVersion: boolean }[] = [];
-  for await (const page of paginateListPolicyVersions({ client }, { PolicyArn: policyArn })) {
+  for await (const page of awsSdk.iam().paginateListPolicyVersions({ client }, { PolicyArn: policyArn })) {
     for (const v of page.Versions ?? []) {
       if (v.VersionId) versions.push({ VersionId: v.VersionId, CreateDate: v.CreateDate?.toISOString() ?? '', IsDefaultVersion: v.IsDefaultVersion === true });
     }

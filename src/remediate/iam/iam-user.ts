@@ -1,10 +1,6 @@
-import {
-  GetAccessKeyLastUsedCommand,
-  NoSuchEntityException,
-  paginateListAccessKeys,
-  paginateListUsers,
-} from '@aws-sdk/client-iam';
+import type { NoSuchEntityException } from '@aws-sdk/client-iam';
 import { z } from 'zod';
+import { awsSdk } from '../aws-clients.js';
 import { iamCall, sendIamCalls } from './iam-calls.js';
 import type { AwsClients, Plan, RemediationOptions } from '../remediation.js';
 
@@ -41,12 +37,12 @@ export async function resolveIamUser(aws: AwsClients, region: string, resourceId
   if ('userName' in reference) return { userName: reference.userName };
   if ('accessKeyId' in reference) {
     // The only IAM call that maps a key id to its user.
-    const out = await client.send(new GetAccessKeyLastUsedCommand({ AccessKeyId: reference.accessKeyId }));
+    const out = await client.send(new (awsSdk.iam().GetAccessKeyLastUsedCommand)({ AccessKeyId: reference.accessKeyId }));
     if (!out.UserName) throw gone(`no IAM user owns the access key ${maskKeyId(reference.accessKeyId)}`);
     return { userName: out.UserName, accessKeyId: reference.accessKeyId };
   }
   // AWS Config names users by unique id; only ListUsers maps it back to a name.
-  for await (const page of paginateListUsers({ client }, {})) {
+  for await (const page of awsSdk.iam().paginateListUsers({ client }, {})) {
     const user = (page.Users ?? []).find((u) => u.UserId === reference.userId);
     if (user?.UserName) return { userName: user.UserName };
   }
@@ -54,7 +50,7 @@ export async function resolveIamUser(aws: AwsClients, region: string, resourceId
 }
 
 function gone(message: string): NoSuchEntityException {
-  return new NoSuchEntityException({ message, $metadata: {} });
+  return new (awsSdk.iam().NoSuchEntityException)({ message, $metadata: {} });
 }
 
 export interface AccessKeyState {
@@ -65,7 +61,7 @@ export interface AccessKeyState {
 
 export async function listAccessKeys(aws: AwsClients, region: string, userName: string): Promise<AccessKeyState[]> {
   const keys: AccessKeyState[] = [];
-  for await (const page of paginateListAccessKeys({ client: aws.iam(region) }, { UserName: userName })) {
+  for await (const page of awsSdk.iam().paginateListAccessKeys({ client: aws.iam(region) }, { UserName: userName })) {
     for (const key of page.AccessKeyMetadata ?? []) {
       if (!key.AccessKeyId) continue;
       keys.push({ AccessKeyId: key.AccessKeyId, Status: key.Status ?? 'Unknown', CreateDate: isoDate(key.CreateDate) });

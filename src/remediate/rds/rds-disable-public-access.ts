@@ -1,6 +1,6 @@
-import { DescribeDBInstancesCommand, ModifyDBInstanceCommand } from '@aws-sdk/client-rds';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { AwsClients, Plan, Remediation, Verification } from '../remediation.js';
 
@@ -19,7 +19,7 @@ export function dbInstanceOf(finding: Finding): { identifier: string; region: st
 }
 
 async function readPubliclyAccessible(aws: AwsClients, region: string, identifier: string): Promise<boolean> {
-  const out = await aws.rds(region).send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: identifier }));
+  const out = await aws.rds(region).send(new (awsSdk.rds().DescribeDBInstancesCommand)({ DBInstanceIdentifier: identifier }));
   const instance = out.DBInstances?.[0];
   if (!instance) throw new Error(`RDS returned no DB instance for ${identifier}`);
   return instance.PubliclyAccessible === true;
@@ -37,7 +37,7 @@ function modifyInputFor(identifier: string, publiclyAccessible: boolean): z.inpu
 
 /** Validated, since a plan may come back from storage. */
 async function modify(aws: AwsClients, region: string, input: unknown): Promise<void> {
-  await aws.rds(region).send(new ModifyDBInstanceCommand(modifyInput.parse(input)));
+  await aws.rds(region).send(new (awsSdk.rds().ModifyDBInstanceCommand)(modifyInput.parse(input)));
 }
 
 /**

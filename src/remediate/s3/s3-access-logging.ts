@@ -1,6 +1,7 @@
-import { GetBucketLoggingCommand, PutBucketLoggingCommand, type LoggingEnabled } from '@aws-sdk/client-s3';
+import type { LoggingEnabled } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { AwsClients, Plan, Remediation, RemediationOptions, Verification } from '../remediation.js';
 import { bucketName, findingBucket, plannedInputs, recordedBefore } from './s3-block-public-access.js';
@@ -16,7 +17,7 @@ const targetSchema = z.object({ TargetBucket: z.string().min(1), TargetPrefix: z
 const undoableBefore = z.object({ LoggingEnabled: z.null() });
 
 async function readLogging(aws: AwsClients, region: string, Bucket: string): Promise<{ LoggingEnabled: LoggingEnabled | null }> {
-  const out = await aws.s3(region).send(new GetBucketLoggingCommand({ Bucket }));
+  const out = await aws.s3(region).send(new (awsSdk.s3().GetBucketLoggingCommand)({ Bucket }));
   return { LoggingEnabled: out.LoggingEnabled ?? null };
 }
 
@@ -75,7 +76,7 @@ export const s3AccessLogging: Remediation = {
   async apply(plan: Plan, aws: AwsClients): Promise<void> {
     const schema = z.object({ Bucket: z.literal(plan.resourceId), BucketLoggingStatus: z.object({ LoggingEnabled: targetSchema }) });
     for (const input of plannedInputs(plan, 's3', 'PutBucketLogging', schema)) {
-      await aws.s3(plan.region).send(new PutBucketLoggingCommand(input));
+      await aws.s3(plan.region).send(new (awsSdk.s3().PutBucketLoggingCommand)(input));
     }
   },
 
@@ -93,6 +94,6 @@ export const s3AccessLogging: Remediation = {
     if (plan.calls.length === 0) return;
     recordedBefore(plan, undoableBefore);
     // An empty BucketLoggingStatus is how S3 turns logging off.
-    await aws.s3(plan.region).send(new PutBucketLoggingCommand({ Bucket: plan.resourceId, BucketLoggingStatus: {} }));
+    await aws.s3(plan.region).send(new (awsSdk.s3().PutBucketLoggingCommand)({ Bucket: plan.resourceId, BucketLoggingStatus: {} }));
   },
 };

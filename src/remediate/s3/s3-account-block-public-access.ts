@@ -1,9 +1,5 @@
-import {
-  DeletePublicAccessBlockCommand,
-  GetPublicAccessBlockCommand,
-  PutPublicAccessBlockCommand,
-} from '@aws-sdk/client-s3-control';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import type { Remediation } from '../remediation.js';
 import { publicAccessBlockRemediation } from './s3-block-public-access.js';
 
@@ -37,9 +33,9 @@ export const s3AccountBlockPublicAccess: Remediation = publicAccessBlockRemediat
     locate: (finding) => ({ id: findingAccount(finding), region: finding.resource.region || finding.region }),
     title: (account) => `account ${account} Public Access Block (every bucket)`,
     get: async (aws, region, AccountId) =>
-      (await aws.s3Control(region).send(new GetPublicAccessBlockCommand({ AccountId }))).PublicAccessBlockConfiguration,
+      (await aws.s3Control(region).send(new (awsSdk.s3Control().GetPublicAccessBlockCommand)({ AccountId }))).PublicAccessBlockConfiguration,
     put: (aws, region, AccountId, PublicAccessBlockConfiguration) =>
-      aws.s3Control(region).send(new PutPublicAccessBlockCommand({ AccountId, PublicAccessBlockConfiguration })),
-    remove: (aws, region, AccountId) => aws.s3Control(region).send(new DeletePublicAccessBlockCommand({ AccountId })),
+      aws.s3Control(region).send(new (awsSdk.s3Control().PutPublicAccessBlockCommand)({ AccountId, PublicAccessBlockConfiguration })),
+    remove: (aws, region, AccountId) => aws.s3Control(region).send(new (awsSdk.s3Control().DeletePublicAccessBlockCommand)({ AccountId })),
   },
 );

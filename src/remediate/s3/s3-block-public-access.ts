@@ -1,11 +1,7 @@
-import {
-  DeletePublicAccessBlockCommand,
-  GetPublicAccessBlockCommand,
-  PutPublicAccessBlockCommand,
-  type PublicAccessBlockConfiguration,
-} from '@aws-sdk/client-s3';
+import type { PublicAccessBlockConfiguration } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { AwsClients, Plan, Remediation, Verification } from '../remediation.js';
 
@@ -186,9 +182,9 @@ export const s3BlockPublicAccess: Remediation = publicAccessBlockRemediation(
     },
     title: (bucket) => `s3://${bucket} Public Access Block`,
     get: async (aws, region, Bucket) =>
-      (await aws.s3(region).send(new GetPublicAccessBlockCommand({ Bucket }))).PublicAccessBlockConfiguration,
+      (await aws.s3(region).send(new (awsSdk.s3().GetPublicAccessBlockCommand)({ Bucket }))).PublicAccessBlockConfiguration,
     put: (aws, region, Bucket, PublicAccessBlockConfiguration) =>
-      aws.s3(region).send(new PutPublicAccessBlockCommand({ Bucket, PublicAccessBlockConfiguration })),
-    remove: (aws, region, Bucket) => aws.s3(region).send(new DeletePublicAccessBlockCommand({ Bucket })),
+      aws.s3(region).send(new (awsSdk.s3().PutPublicAccessBlockCommand)({ Bucket, PublicAccessBlockConfiguration })),
+    remove: (aws, region, Bucket) => aws.s3(region).send(new (awsSdk.s3().DeletePublicAccessBlockCommand)({ Bucket })),
   },
 );

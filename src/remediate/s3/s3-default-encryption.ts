@@ -1,22 +1,24 @@
-import {
-  DeleteBucketEncryptionCommand,
-  EncryptionType,
-  GetBucketEncryptionCommand,
-  PutBucketEncryptionCommand,
-  ServerSideEncryption,
-} from '@aws-sdk/client-s3';
+import type { EncryptionType, ServerSideEncryption } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { AwsClients, Plan, Remediation, RemediationOptions, Verification } from '../remediation.js';
 import { findingBucket, plannedInputs, recordedBefore, unlessMissing } from './s3-block-public-access.js';
 
+// The SDK's enums as literals, so reading this module loads no SDK: each value maps to itself,
+// and the mapped type makes the compiler flag a value an SDK update adds or removes.
+const sseAlgorithms = { AES256: 'AES256', 'aws:backup': 'aws:backup', 'aws:fsx': 'aws:fsx', 'aws:kms': 'aws:kms', 'aws:kms:dsse': 'aws:kms:dsse' } as const satisfies {
+  [V in ServerSideEncryption]: V;
+};
+const encryptionTypes = { NONE: 'NONE', 'SSE-C': 'SSE-C' } as const satisfies { [V in EncryptionType]: V };
+
 const ruleSchema = z.object({
   ApplyServerSideEncryptionByDefault: z
-    .object({ SSEAlgorithm: z.enum(ServerSideEncryption), KMSMasterKeyID: z.string().min(1).optional() })
+    .object({ SSEAlgorithm: z.enum(sseAlgorithms), KMSMasterKeyID: z.string().min(1).optional() })
     .optional(),
   BucketKeyEnabled: z.boolean().optional(),
-  BlockedEncryptionTypes: z.object({ EncryptionType: z.array(z.enum(EncryptionType)).optional() }).optional(),
+  BlockedEncryptionTypes: z.object({ EncryptionType: z.array(z.enum(encryptionTypes)).optional() }).optional(),
 });
 const configSchema = z.object({ Rules: z.array(ruleSchema) });
 type Configuration = z.infer<typeof configSchema>;
@@ -31,11 +33,11 @@ const optionsSchema = z.object({
   kmsKeyId: z.string().min(1).optional(),
 });
 
-const KMS_ALGORITHMS: readonly string[] = [ServerSideEncryption.aws_kms, ServerSideEncryption.aws_kms_dsse];
+const KMS_ALGORITHMS: readonly string[] = [sseAlgorithms['aws:kms'], sseAlgorithms['aws:kms:dsse']];
 
 async function readEncryption(aws: AwsClients, region: string, Bucket: string): Promise<EncryptionState> {
   const out = await unlessMissing(
-    aws.s3(region).send(new GetBucketEncryptionCommand({ Bucket })),
+    aws.s3(region).send(new (awsSdk.s3().GetBucketEncryptionCommand)({ Bucket })),
     'ServerSideEncryptionConfigurationNotFoundError',
   );
   return { ServerSideEncryptionConfiguration: out ? configSchema.parse(out.ServerSideEncryptionConfiguration ?? { Rules: [] }) : null };
@@ -51,8 +53,8 @@ function targetRule(kmsKeyId: string | undefined, current: Rule | undefined): Ru
   // Blocked encryption types are a separate owner decision; a narrow fix keeps them.
   const kept = current?.BlockedEncryptionTypes ? { BlockedEncryptionTypes: current.BlockedEncryptionTypes } : {};
   return kmsKeyId === undefined
-    ? { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: ServerSideEncryption.AES256 }, ...kept }
-    : { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: ServerSideEncryption.aws_kms, KMSMasterKeyID: kmsKeyId }, BucketKeyEnabled: true, ...kept };
+    ? { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: sseAlgorithms.AES256 }, ...kept }
+    : { ApplyServerSideEncryptionByDefault: { SSEAlgorithm: sseAlgorithms['aws:kms'], KMSMasterKeyID: kmsKeyId }, BucketKeyEnabled: true, ...kept };
 }
 
 /** The diff's flat view of the (first) rule. */
@@ -118,7 +120,7 @@ export const s3DefaultEncryption: Remediation = {
   async apply(plan: Plan, aws: AwsClients): Promise<void> {
     const schema = z.object({ Bucket: z.literal(plan.resourceId), ServerSideEncryptionConfiguration: configSchema });
     for (const input of plannedInputs(plan, 's3', 'PutBucketEncryption', schema)) {
-      await aws.s3(plan.region).send(new PutBucketEncryptionCommand(input));
+      await aws.s3(plan.region).send(new (awsSdk.s3().PutBucketEncryptionCommand)(input));
     }
   },
 
@@ -136,7 +138,7 @@ export const s3DefaultEncryption: Remediation = {
     if (plan.calls.length === 0) return;
     const before = recordedBefore(plan, stateSchema).ServerSideEncryptionConfiguration;
     const s3 = aws.s3(plan.region);
-    if (before) await s3.send(new PutBucketEncryptionCommand({ Bucket: plan.resourceId, ServerSideEncryptionConfiguration: before }));
-    else await s3.send(new DeleteBucketEncryptionCommand({ Bucket: plan.resourceId }));
+    if (before) await s3.send(new (awsSdk.s3().PutBucketEncryptionCommand)({ Bucket: plan.resourceId, ServerSideEncryptionConfiguration: before }));
+    else await s3.send(new (awsSdk.s3().DeleteBucketEncryptionCommand)({ Bucket: plan.resourceId }));
   },
 };

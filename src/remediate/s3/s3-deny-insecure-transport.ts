@@ -1,6 +1,6 @@
-import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import type { AwsClients, Plan, Remediation, Verification } from '../remediation.js';
 import { findingBucket, plannedInputs, recordedBefore, unlessMissing } from './s3-block-public-access.js';
 
@@ -88,7 +88,7 @@ function lineDiff(title: string, before: string[], after: string[]): string {
 const pretty = (document: unknown) => JSON.stringify(document, null, 2).split('\n');
 
 async function readPolicy(aws: AwsClients, region: string, Bucket: string): Promise<PolicyState> {
-  const out = await unlessMissing(aws.s3(region).send(new GetBucketPolicyCommand({ Bucket })), 'NoSuchBucketPolicy');
+  const out = await unlessMissing(aws.s3(region).send(new (awsSdk.s3().GetBucketPolicyCommand)({ Bucket })), 'NoSuchBucketPolicy');
   return { Policy: out?.Policy ?? null };
 }
 
@@ -140,7 +140,7 @@ export const s3DenyInsecureTransport: Remediation = {
   async apply(plan: Plan, aws: AwsClients): Promise<void> {
     const schema = z.object({ Bucket: z.literal(plan.resourceId), Policy: z.string().min(1) });
     for (const input of plannedInputs(plan, 's3', 'PutBucketPolicy', schema)) {
-      await aws.s3(plan.region).send(new PutBucketPolicyCommand(input));
+      await aws.s3(plan.region).send(new (awsSdk.s3().PutBucketPolicyCommand)(input));
     }
   },
 
@@ -158,7 +158,7 @@ export const s3DenyInsecureTransport: Remediation = {
     if (plan.calls.length === 0) return;
     const { Policy } = recordedBefore(plan, stateSchema);
     const s3 = aws.s3(plan.region);
-    if (Policy === null) await s3.send(new DeleteBucketPolicyCommand({ Bucket: plan.resourceId }));
-    else await s3.send(new PutBucketPolicyCommand({ Bucket: plan.resourceId, Policy }));
+    if (Policy === null) await s3.send(new (awsSdk.s3().DeleteBucketPolicyCommand)({ Bucket: plan.resourceId }));
+    else await s3.send(new (awsSdk.s3().PutBucketPolicyCommand)({ Bucket: plan.resourceId, Policy }));
   },
 };

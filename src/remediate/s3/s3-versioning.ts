@@ -1,6 +1,6 @@
-import { GetBucketVersioningCommand, PutBucketVersioningCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
 import type { Finding } from '../../domain/finding.js';
+import { awsSdk } from '../aws-clients.js';
 import { renderDiff } from '../diff.js';
 import type { AwsClients, Plan, Remediation, Verification } from '../remediation.js';
 import { findingBucket, plannedInputs, recordedBefore } from './s3-block-public-access.js';
@@ -13,7 +13,7 @@ const UNDO_NOTE =
   '# undo suspends versioning: S3 cannot make a bucket unversioned again, and object versions created meanwhile are kept';
 
 async function readVersioning(aws: AwsClients, region: string, Bucket: string): Promise<VersioningState> {
-  const out = await aws.s3(region).send(new GetBucketVersioningCommand({ Bucket }));
+  const out = await aws.s3(region).send(new (awsSdk.s3().GetBucketVersioningCommand)({ Bucket }));
   return { Status: out.Status ?? 'Unversioned' };
 }
 
@@ -51,7 +51,7 @@ export const s3Versioning: Remediation = {
   async apply(plan: Plan, aws: AwsClients): Promise<void> {
     const schema = z.object({ Bucket: z.literal(plan.resourceId), VersioningConfiguration: z.object({ Status: z.literal('Enabled') }) });
     for (const input of plannedInputs(plan, 's3', 'PutBucketVersioning', schema)) {
-      await aws.s3(plan.region).send(new PutBucketVersioningCommand(input));
+      await aws.s3(plan.region).send(new (awsSdk.s3().PutBucketVersioningCommand)(input));
     }
   },
 
@@ -69,7 +69,7 @@ export const s3Versioning: Remediation = {
     if (plan.calls.length === 0) return;
     recordedBefore(plan, stateSchema);
     await aws.s3(plan.region).send(
-      new PutBucketVersioningCommand({ Bucket: plan.resourceId, VersioningConfiguration: { Status: 'Suspended' } }),
+      new (awsSdk.s3().PutBucketVersioningCommand)({ Bucket: plan.resourceId, VersioningConfiguration: { Status: 'Suspended' } }),
     );
   },
 };
