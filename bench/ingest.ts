@@ -2,7 +2,7 @@
  * Ingestion at scale (issue 5): normalises, triages and stores BENCH_FINDINGS (100,000)
  * synthetic findings in pages of 100, as a Security Hub poll delivers them, into a real
  * database file (migrations, WAL, synchronous=FULL), through recordFindings as the poller's
- * scan calls it (one transaction per page). Three passes, as the bot meets them:
+ * scan stores them (one transaction per 500 findings: five pages). Three passes, as the bot meets them:
  *   first      every finding new (a detection event each);
  *   again      the same records again, as every later poll reads them (all unchanged);
  *   update     every finding with a newer UpdatedAt (an update event each).
@@ -22,13 +22,14 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../src/app/logger.js';
 import type { Services } from '../src/app/services.js';
+import type { Finding } from '../src/domain/finding.js';
 import { defaultPolicy } from '../src/config/policy.js';
 import { migrate, openDatabase } from '../src/evidence/database.js';
 import { EvidenceLog } from '../src/evidence/evidence-log.js';
 import { FindingsRepo } from '../src/evidence/findings-repo.js';
 import { chainIsSound, verifyChain } from '../src/evidence/verify-chain.js';
 import { normalize } from '../src/ingest/normalize.js';
-import { recordFindings, type IngestSummary } from '../src/route/deliver-cards.js';
+import { findingsPerTransaction, recordFindings, type IngestSummary } from '../src/route/deliver-cards.js';
 
 const total = Number(process.env.BENCH_FINDINGS ?? 100_000);
 const pageSize = 100;
@@ -84,10 +85,11 @@ const services = {
 
 try {
   const samples = templates();
-  /** One pass over every page, each normalised and recorded as the poller records a page. */
+  /** One pass over every page, each normalised as the poller reads it and stored as the scan stores pages. */
   const pass = async (version: number) => {
     const timings = { generate: 0, normalize: 0, store: 0, cpu: 0 };
     const outcome: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0 };
+    const read: Finding[] = [];
     for (let n = 0; n * pageSize < total; n++) {
       let t = performance.now();
       const raw = syntheticPage(samples, n, version);
@@ -99,11 +101,14 @@ try {
       const findings = normalize({ Findings: raw });
       timings.normalize += performance.now() - t;
       t = performance.now();
-      const summary = await recordFindings(services, findings);
+      read.push(...findings);
+      // Stored a transaction's worth at a time, as the scan stores the pages it reads.
+      const last = (n + 1) * pageSize >= total;
+      const summary = read.length >= findingsPerTransaction || last ? await recordFindings(services, read.splice(0)) : null;
       timings.store += performance.now() - t;
       const used = process.cpuUsage(cpu);
       timings.cpu += (used.user + used.system) / 1000;
-      for (const kind of Object.keys(outcome) as (keyof IngestSummary)[]) outcome[kind] += summary[kind];
+      if (summary) for (const kind of Object.keys(outcome) as (keyof IngestSummary)[]) outcome[kind] += summary[kind];
     }
     return {
       findingsPerSecond: Math.round(total / ((timings.normalize + timings.store) / 1000)),

@@ -24,7 +24,7 @@ import { resolveRoute } from './routing.js';
 export type IngestSummary = Record<IngestOutcome, number>;
 
 /** Findings stored per transaction: one commit per batch makes large polls fast, and a bounded batch keeps clicks from waiting long on the write lock. */
-const batchSize = 500;
+export const findingsPerTransaction = 500;
 
 /**
  * Triage and route each finding, remember it (dedup, recurrence) and record what was detected.
@@ -33,9 +33,9 @@ const batchSize = 500;
  */
 export async function recordFindings(services: Services, findings: readonly Finding[]): Promise<IngestSummary> {
   const summary: IngestSummary = { new: 0, recurred: 0, updated: 0, unchanged: 0, resolved: 0 };
-  for (let i = 0; i < findings.length; i += batchSize) {
+  for (let i = 0; i < findings.length; i += findingsPerTransaction) {
     if (i > 0) await setImmediate();
-    const batch = services.atomically(() => recordEach(services, findings.slice(i, i + batchSize)));
+    const batch = services.atomically(() => recordEach(services, findings.slice(i, i + findingsPerTransaction)));
     for (const key of Object.keys(summary) as (keyof IngestSummary)[]) summary[key] += batch[key];
   }
   return summary;
