@@ -21,8 +21,11 @@ export interface ApprovalRequest {
 
 export type Claim =
   | { kind: 'claimed'; tracked: TrackedFinding; remediation: Remediation }
-  /** Four-eyes: this was the first of two approvals; the card now waits for a second person. */
-  | { kind: 'first_of_two'; tracked: TrackedFinding }
+  /**
+   * Four-eyes: this was the first of two approvals; the card now waits for a second person.
+   * `card`: the outbox key of the card's "1 of 2" update, queued with the claim; deliver it.
+   */
+  | { kind: 'first_of_two'; tracked: TrackedFinding; card: string | null }
   /** Four-eyes: the first approver clicked again. */
   | { kind: 'same_approver'; at: string }
   | { kind: 'unknown_finding' }
@@ -69,7 +72,10 @@ export async function claimFound(services: Services, tracked: TrackedFinding, re
     const next = twoApprovers ? 'awaiting_second' : 'fixing';
     if (!services.findings.transition(request.findingId, ['open', 'fix_failed'], next)) return null;
     record({ n: 1, of: twoApprovers ? 2 : 1 });
-    return twoApprovers ? { kind: 'first_of_two', tracked } : { kind: 'claimed', tracked, remediation };
+    if (!twoApprovers) return { kind: 'claimed', tracked, remediation };
+    // The card's "1 of 2" commits with the approval: a crash in between cannot leave it asking for a first.
+    const at = services.clock.now().toISOString();
+    return { kind: 'first_of_two', tracked, card: queueCardUpdate(services, tracked, { kind: 'awaiting_second', by: request.user, at, diff: diffShownOnCard(services, tracked.finding.id) }) };
   });
   if (outcome) return outcome;
   const last = approvals().at(-1);

@@ -9,6 +9,7 @@ import { escalate } from '../../src/decisions/escalate.js';
 import { expireExceptions, grantRequestedException, submitException } from '../../src/decisions/exception.js';
 import { markDone } from '../../src/decisions/recheck.js';
 import { undoFix } from '../../src/decisions/undo.js';
+import { claimApproval } from '../../src/remediate/approve-fix.js';
 import { recoverInterruptedFixes } from '../../src/remediate/recover-interrupted.js';
 import { actionIds } from '../../src/slack/cards.js';
 import { buildControlFinding } from '../../src/sim/aws-account.js';
@@ -215,5 +216,29 @@ describe('a crash right after a decision commits', () => {
     const updates = services.evidence.forFinding(findingId).filter((e) => e.kind === 'card.updated');
     expect(updates).toHaveLength(updatesBefore + 1);
     expect(updates.at(-1)?.data['state']).toBe(c.state);
+  });
+});
+
+describe('a crash right after the first of two approvals commits', () => {
+  it('leaves the card\'s "1 of 2" queued with the approval, and the next drain shows it', async () => {
+    const { findingId, card, services } = await oneCard(`
+teams:
+  platform: { channel: ${channel}, approvers: { usergroup: S0PLATFORM } }
+approvals:
+  security: { users: [${sec.id}] }
+  fourEyes: { severities: [sev1] }
+`);
+    const shownBefore = offline.slack.message(card.channel, card.ts)!.versions.length;
+
+    // The claim commits the approval and queues the card update; the process dies before delivering it.
+    const claim = await claimApproval(services, { findingId, user: ana, channel: card.channel, messageTs: card.ts }, true);
+    expect(claim.kind).toBe('first_of_two');
+    expect(services.findings.get(findingId)?.status).toBe('awaiting_second');
+    expect(offline.slack.message(card.channel, card.ts)!.versions).toHaveLength(shownBefore);
+    expect(services.outbox.pendingCount()).toBe(1);
+
+    expect(await services.outbox.drain()).toBe(0);
+    expect(JSON.stringify(offline.slack.message(card.channel, card.ts)!.blocks)).toContain('1 of 2 approvals.');
+    expect(services.evidence.forFinding(findingId).filter((e) => e.kind === 'card.updated').at(-1)?.data['state']).toBe('awaiting_second');
   });
 });

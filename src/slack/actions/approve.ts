@@ -4,7 +4,7 @@ import type { Services } from '../../app/services.js';
 import { checkApprover, needsSecondApprover } from '../../decisions/approvers.js';
 import type { Actor } from '../../evidence/evidence-log.js';
 import type { FindingStatus } from '../../evidence/findings-repo.js';
-import { claimApproval, diffShownOnCard, runApprovedFix, updateFindingCard } from '../../remediate/approve-fix.js';
+import { claimApproval, deliverCardUpdate, runApprovedFix } from '../../remediate/approve-fix.js';
 import { resolveRoute } from '../../route/routing.js';
 import { actionIds } from '../cards.js';
 import { parseButtonClick, type ButtonClick } from '../interaction.js';
@@ -79,12 +79,7 @@ async function handleApprove(services: Services, background: BackgroundWork, cli
       background.run(() => runApprovedFix(services, claim, click.user));
       return;
     case 'first_of_two':
-      await updateFindingCard(services, claim.tracked, {
-        kind: 'awaiting_second',
-        by: click.user,
-        at: services.clock.now().toISOString(),
-        diff: diffShownOnCard(services, claim.tracked.finding.id),
-      });
+      await deliverCardUpdate(services, claim.card);
       return;
     case 'same_approver':
       return ignored('same_approver', `You already approved this at ${claim.at}; four-eyes needs a second, different approver.`);
