@@ -10,9 +10,11 @@ const card = (text: string): Card => ({ text, blocks: [section(text)] });
 
 const windowText = (window: ExportWindow, format: ExportFormat) => `${windowLabel(window)}, ${format}`;
 
-/** The acknowledgement: building and uploading happen afterwards. */
+/** The acknowledgement: the approver check (a Slack call), building and uploading happen afterwards. */
 export function exportStartedReply(window: ExportWindow, format: ExportFormat): Card {
-  return card(`:hourglass_flowing_sand: Preparing the evidence export for ${windowText(window, format)}; it will be shared in this channel.`);
+  return card(
+    `:hourglass_flowing_sand: Preparing the evidence export for ${windowText(window, format)} if you may export it (security approvers only); it will be shared in this channel.`,
+  );
 }
 
 export function exportRefusedReply(who: string): Card {
