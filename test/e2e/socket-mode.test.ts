@@ -86,6 +86,20 @@ describe('Socket Mode, end to end through the real Socket Mode client', () => {
     expect(offline.bot.services.evidence.forFinding(findingId).map((event) => event.kind)).toContain('fix.verified');
   });
 
+  it('fixes once when the same Approve arrives in two envelopes at once (a redelivery), and tells the second who acted', async () => {
+    const acks = await Promise.all([offline.socket.deliver('interactive', approveClick()), offline.socket.deliver('interactive', approveClick())]);
+    expect(acks.map((ack) => ack.payload)).toEqual([{}, {}]);
+    await offline.bot.background.idle();
+
+    expect(offline.aws.callsTo('s3', 'PutPublicAccessBlock')).toHaveLength(1);
+    expect(offline.aws.bucket('customer-exports')?.publicAccessBlock).toEqual(allTrue);
+    expect(offline.slack.ephemerals).toHaveLength(1);
+    expect(offline.slack.ephemerals[0]?.text).toMatch(/approved it at/);
+    const kinds = offline.bot.services.evidence.forFinding(findingId).map((event) => event.kind);
+    expect(kinds.filter((kind) => kind === 'decision.approved')).toHaveLength(1);
+    expect(kinds.filter((kind) => kind === 'click.ignored')).toHaveLength(1);
+  });
+
   it('answers /soc2 status through the response_url after a bare ack, and /soc2 help inside the ack', async () => {
     const status = await offline.socket.deliver('slash_commands', soc2('status', offline.slack.responseUrlFor(channel, 'command.1')));
     expect(status.payload).toEqual({});
