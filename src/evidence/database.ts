@@ -5,6 +5,16 @@ import { fileURLToPath } from 'node:url';
 
 export type Db = Database.Database;
 
+/** Prepared once per SQL text and kept: preparing is most of the cost of a small query. */
+export function preparedOnce(db: Db): (text: string) => Database.Statement {
+  const statements = new Map<string, Database.Statement>();
+  return (text) => {
+    let statement = statements.get(text);
+    if (!statement) statements.set(text, (statement = db.prepare(text)));
+    return statement;
+  };
+}
+
 export const defaultMigrationsDir = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'migrations');
 
 export class MigrationError extends Error {

@@ -2,8 +2,7 @@ import type { Finding } from '../domain/finding.js';
 import type { Triage } from '../domain/triage.js';
 import { dedupKey, isConfigFinding } from '../ingest/dedup-key.js';
 import type { Route } from '../route/routing.js';
-import type { Statement } from 'better-sqlite3';
-import type { Db } from './database.js';
+import { preparedOnce, type Db } from './database.js';
 
 export type FindingStatus =
   | 'open'
@@ -75,15 +74,10 @@ export interface AwaitingCard {
 
 /** Operational state of each finding; every transition is also written to the evidence log by the caller. */
 export class FindingsRepo {
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql;
 
-  constructor(private readonly db: Db) {}
-
-  /** Prepared once per SQL text: preparing is most of the cost of a small query. */
-  private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
-    return statement;
+  constructor(db: Db) {
+    this.sql = preparedOnce(db);
   }
 
   get(id: string): TrackedFinding | null {

@@ -1,7 +1,6 @@
-import type { Statement } from 'better-sqlite3';
 import { z } from 'zod';
 import type { Severity } from '../domain/triage.js';
-import type { Db } from './database.js';
+import { preparedOnce, type Db } from './database.js';
 import type { FindingStatus } from './findings-repo.js';
 
 export type ActionableSeverity = Exclude<Severity, 'none'>;
@@ -115,14 +114,10 @@ const dayMs = 24 * 60 * 60 * 1000;
 
 /** Read-only answers for `/soc2` and the Home tab, straight from the findings table and the evidence log. */
 export class StatusQuery {
-  private readonly statements = new Map<string, Statement>();
+  private readonly sql;
 
-  constructor(private readonly db: Db) {}
-
-  private sql(text: string): Statement {
-    let statement = this.statements.get(text);
-    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
-    return statement;
+  constructor(private readonly db: Db) {
+    this.sql = preparedOnce(db);
   }
 
   /** Open findings, most severe first; within a severity the earliest deadline (so the overdue ones) first. */
