@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Server } from 'node:http';
 import { defaultPolicy, type Policy } from '../config/policy.js';
 import { systemClock, type Clock } from '../domain/clock.js';
+import { BackgroundCheckpointer } from '../evidence/checkpointer.js';
 import { migrate, openDatabase, type Db } from '../evidence/database.js';
 import { EvidenceLog } from '../evidence/evidence-log.js';
 import { EvidenceExports } from '../evidence/export/export-file.js';
@@ -63,6 +64,8 @@ export function createBot(options: BotOptions): Bot {
   const db = openDatabase(options.databasePath);
   const applied = migrate(db, options.migrationsDir);
   if (applied.length) options.log.info({ applied }, 'database migrated');
+  // Commits (clicks, ingest batches) never copy the write-ahead log into the file themselves.
+  const checkpointer = options.databasePath === ':memory:' ? null : new BackgroundCheckpointer(db, options.databasePath, options.log);
   const clock = options.clock ?? systemClock;
   const aws = createAwsClients(options.aws);
   const assumeRole = options.assumeRole;
@@ -168,6 +171,7 @@ export function createBot(options: BotOptions): Bot {
         await background.idle();
         aws.destroy();
         crossAccount?.destroy();
+        await checkpointer?.stop();
         db.close();
       }
     },
