@@ -1,11 +1,11 @@
 /**
  * What the weekly digest says, read from SQLite. Every query over evidence_events is a
  * range on (kind, at) for one week (the index from migration 002) or a per-finding lookup
- * in a partial index of one or two kinds (migration 006: openings, approvals, exceptions);
- * open findings are read from the covering index of open ones. So the cost follows the
- * week's activity and what is open now, not the size of the history. The partial indexes
- * are named (INDEXED BY): SQLite uses one only when the query repeats its WHERE, and
- * without statistics it often prefers another.
+ * in a partial index of its openings or exceptions (migration 006) or in the covering
+ * index of all its events (migration 010: approvals); open findings are read from the covering index of open ones.
+ * So the cost follows the week's activity and what is open now, not the size of the
+ * history. The indexes are named (INDEXED BY): a partial one is used only when the query
+ * repeats its WHERE, and without statistics SQLite often prefers another.
  */
 import type { Severity } from '../domain/triage.js';
 import type { Db } from '../evidence/database.js';
@@ -184,7 +184,7 @@ function readClosures(db: Db, range: { start: string; end: string }): Pick<WeekS
       SELECT cl.kind, cl.at, o.at AS opened_at,
         COALESCE(NULLIF(f.severity, 'none'), json_extract(o.data, '$.triage.severity')) AS severity,
         COALESCE(f.due_at, json_extract(o.data, '$.triage.dueAt')) AS due_at,
-        EXISTS (SELECT 1 FROM evidence_events d INDEXED BY evidence_events_approvals
+        EXISTS (SELECT 1 FROM evidence_events d INDEXED BY evidence_events_finding
           WHERE d.finding_id = cl.finding_id AND d.kind = 'decision.approved'
           AND d.seq > cl.opened_seq AND d.seq < cl.seq) AS approved
       FROM candidates cl

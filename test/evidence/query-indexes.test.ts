@@ -8,14 +8,17 @@ import { defaultMigrationsDir, migrate, openDatabase, type Db } from '../../src/
 import { botActor, EvidenceLog } from '../../src/evidence/evidence-log.js';
 import { FindingsRepo } from '../../src/evidence/findings-repo.js';
 import { StatusQuery, type StatusScope } from '../../src/evidence/status-query.js';
+import { verifyChain } from '../../src/evidence/verify-chain.js';
 import type { Route } from '../../src/route/routing.js';
 import { makeFinding, makeTriage } from '../helpers/findings.js';
 
-// Migration 006's partial indexes and the WHERE each holds: a query uses one only when it repeats it.
+// The partial evidence indexes left after migration 010 and the WHERE each holds: a query uses one
+// only when it repeats it.
 const partialIndexes = {
   evidence_events_openings: "kind IN ('finding.detected', 'finding.recurred')",
   evidence_events_exceptions: "kind IN ('exception.granted', 'exception.expired')",
-  evidence_events_approvals: "kind = 'decision.approved'",
+  evidence_events_markers:
+    "kind IN ('finding.detected', 'finding.recurred', 'exception.expired', 'fix.verified', 'exception.granted', 'finding.resolved_at_source')",
 } as const;
 
 const ana = { type: 'slack_user', id: 'U0ANA00001', name: 'ana' } as const;
@@ -74,7 +77,7 @@ const opened: Db[] = [];
 afterEach(() => opened.splice(0).forEach((db) => db.close()));
 
 /** A database the bot left at an older migration: `keep` names the migration files it had, then written to. */
-function olderDatabase(name: string, keep: RegExp): Db {
+function olderDatabase(name: string, keep: RegExp, store: Store = storeBefore009): Db {
   const migrations = join(dir, `${name}-migrations`);
   mkdirSync(migrations);
   for (const file of readdirSync(defaultMigrationsDir).filter((file) => keep.test(file))) {
@@ -83,7 +86,7 @@ function olderDatabase(name: string, keep: RegExp): Db {
   const db = openDatabase(join(dir, `${name}.sqlite`));
   opened.push(db);
   migrate(db, migrations);
-  writeHistory(db, storeBefore009);
+  writeHistory(db, store);
   return db;
 }
 
@@ -160,7 +163,7 @@ describe('migration 006 query indexes', () => {
 describe('migration 009 stored title', () => {
   it('gives rows stored before it their title, rebuilds the indexes on it and answers as on a new database', () => {
     const old = olderDatabase('before-009', /^00[1-8]_.*\.sql$/);
-    expect(migrate(old)).toEqual(['009_findings_title.sql']);
+    expect(migrate(old)).toEqual(['009_findings_title.sql', '010_evidence_write_cost.sql']);
     expect(old.prepare('SELECT id, title FROM findings ORDER BY id').all()).toEqual([
       { id: 'excepted', title: 'excepted bucket' },
       { id: 'fixed', title: 'fixed bucket' },
@@ -190,5 +193,41 @@ describe('migration 009 stored title', () => {
     expect(findings.record(renamed, triage, route, now)).toEqual({ outcome: 'updated', before: first });
     expect(new StatusQuery(db).openFindings({ kind: 'all' }).map((f) => [f.id, f.title])).toEqual([['renamed', 'new title']]);
     expect(db.prepare("SELECT title FROM findings INDEXED BY findings_summary WHERE id = 'renamed'").pluck().get()).toBe('new title');
+  });
+});
+
+describe('migration 010 evidence write cost', () => {
+  it('rebuilds the evidence table row for row: the chain verifies as before, still append-only, hash no longer unique', () => {
+    const old = olderDatabase('before-010', /^00\d_.*\.sql$/, storeNow);
+    const rowsBefore = old.prepare('SELECT * FROM evidence_events ORDER BY seq').all();
+    const verifiedBefore = verifyChain(old, null);
+    expect(migrate(old)).toEqual(['010_evidence_write_cost.sql']);
+
+    expect(old.prepare('SELECT * FROM evidence_events ORDER BY seq').all()).toEqual(rowsBefore);
+    expect(verifyChain(old, null)).toEqual(verifiedBefore);
+    expect(() => old.exec("UPDATE evidence_events SET actor_name = 'mallory' WHERE seq = 1")).toThrow(/append-only/);
+    expect(() => old.exec('DELETE FROM evidence_events WHERE seq = 1')).toThrow(/append-only/);
+    const indexes = old
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'evidence_events' ORDER BY name")
+      .pluck()
+      .all();
+    expect(indexes).toEqual([
+      'evidence_events_at_finding',
+      'evidence_events_exceptions',
+      'evidence_events_finding',
+      'evidence_events_kind_at_finding',
+      'evidence_events_markers',
+      'evidence_events_openings',
+    ]);
+
+    // Appending goes on from where the chain was, and answers match a database that never had the old table.
+    new EvidenceLog(old, { now: () => now }).append('card.posted', 'open', botActor, { channel: 'C0PLATFORM01', ts: '2.2', diff: null, planError: null });
+    expect(verifyChain(old, null).checked).toBe(rowsBefore.length + 1);
+    const fresh = freshDatabase();
+    writeHistory(fresh);
+    for (const scope of scopes) {
+      expect(new StatusQuery(old).snapshot(scope, now)).toEqual(new StatusQuery(fresh).snapshot(scope, now));
+      expect(new StatusQuery(old).activeExceptions(scope, now)).toEqual(new StatusQuery(fresh).activeExceptions(scope, now));
+    }
   });
 });
