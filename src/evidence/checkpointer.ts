@@ -51,7 +51,7 @@ export class BackgroundCheckpointer {
   }
 }
 
-/** About 40 MB of 4 KB pages: far beyond what the worker leaves between two runs. */
+/** 80 MB of 8 KB pages (database.ts): far beyond what the worker leaves between two runs. */
 const backstopPages = 10_000;
 
 type CheckpointMessage =

@@ -33,11 +33,13 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** About `pages` pages of 4 KB into the write-ahead log, in one commit. */
-const write = (pages: number) =>
+/** At least `pages` pages into the write-ahead log, in one commit: a row that nearly fills a page each. */
+const write = (pages: number) => {
+  const body = 'x'.repeat((db.pragma('page_size', { simple: true }) as number) - 200);
   db.transaction(() => {
-    for (let i = 0; i < pages; i++) db.prepare('INSERT INTO pages (body) VALUES (?)').run('x'.repeat(3900));
+    for (let i = 0; i < pages; i++) db.prepare('INSERT INTO pages (body) VALUES (?)').run(body);
   })();
+};
 
 describe('background checkpointer', () => {
   it('copies committed pages into the file from its own thread while the main connection only commits', async () => {

@@ -66,3 +66,27 @@ describe('migrations', () => {
     db.close();
   });
 });
+
+describe('page size', () => {
+  it('creates new databases with 8 KB pages and leaves an existing database at the size it was made with', async () => {
+    const dir = tempDir();
+    const fresh = openDatabase(join(dir, 'fresh.sqlite'));
+    migrate(fresh);
+    expect(fresh.pragma('page_size', { simple: true })).toBe(8192);
+    fresh.close();
+
+    // A database an earlier version created, with SQLite's default 4 KB pages and some evidence.
+    const { default: Database } = await import('better-sqlite3');
+    const earlier = new Database(join(dir, 'earlier.sqlite'));
+    earlier.pragma('journal_mode = WAL');
+    earlier.exec('CREATE TABLE kept (n INTEGER PRIMARY KEY)');
+    earlier.prepare('INSERT INTO kept (n) VALUES (1)').run();
+    earlier.close();
+    const reopened = openDatabase(join(dir, 'earlier.sqlite'));
+    migrate(reopened);
+    expect(reopened.pragma('page_size', { simple: true })).toBe(4096);
+    expect(reopened.prepare('SELECT n FROM kept').pluck().all()).toEqual([1]);
+    expect(reopened.pragma('integrity_check', { simple: true })).toBe('ok');
+    reopened.close();
+  });
+});
