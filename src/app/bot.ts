@@ -16,6 +16,7 @@ import { scanSecurityHub, type ScanReport } from '../ingest/scan.js';
 import { awsSdk, createAwsClients, type AwsClientOptions } from '../remediate/aws-clients.js';
 import { AssumedRoleSessions, crossAccountClients } from '../remediate/assume-role.js';
 import { recoverInterruptedFixes } from '../remediate/recover-interrupted.js';
+import { SecurityHubWriteback } from '../remediate/security-hub-writeback.js';
 import type { RoutingConfig } from '../route/routing.js';
 import { createTagLookup } from '../route/tag-lookup.js';
 import { createSlackApp, registerListeners, singleAttemptClient, type SlackAppOptions } from '../slack/app.js';
@@ -115,6 +116,7 @@ export function createBot(options: BotOptions): Bot {
     awsFor: (account) => crossAccount?.clientsFor(account) ?? aws,
     slack: webApiMessenger(app.client, () => clock.now().getTime()),
     outbox: new SlackOutbox({ db, slack: webApiMessenger(singleAttemptClient({ ...options.slack, log: options.log })), clock, evidence, log: options.log }),
+    writeback: new SecurityHubWriteback({ db, region: options.securityHubRegion, securityHub: (region) => aws.securityHub(region), evidence, clock, log: options.log }),
     routing: options.routing,
     tagLookup: createTagLookup({ aws, clock, log: options.log }),
     policy: options.policy ?? defaultPolicy,
@@ -156,6 +158,10 @@ export function createBot(options: BotOptions): Bot {
       // Card updates and replies a crash or an outage left queued; Slack may still be down, so not awaited.
       background.run(async () => {
         await services.outbox.drain();
+      });
+      // Security Hub updates an outage or a crash left unsent.
+      background.run(async () => {
+        await services.writeback.drain();
       });
       const server = (await app.start(port)) as unknown;
       started = true;

@@ -36,6 +36,8 @@ export function startSchedule(bot: Bot, options: ScheduleOptions): { stop(): Pro
     { name: 'deliver-cards', expression: '* * * * *', run: () => deliverCards(bot.services) },
     // Card updates and thread replies Slack did not take yet, each once its backoff has passed.
     { name: 'slack-outbox', expression: '*/10 * * * * *', run: () => bot.services.outbox.drain() },
+    // Security Hub workflow updates it could not take yet, each once its backoff has passed.
+    { name: 'securityhub-writeback', expression: '*/10 * * * * *', run: () => bot.services.writeback.drain() },
     { name: 'sla-reminders', expression: reminderSchedule, run: () => runSlaReminders(bot, { oncallUsergroup: options.oncallUsergroup }) },
     ...(digest ? [{ name: 'weekly-digest', expression: digest.schedule, timezone: digest.timeZone, run: () => runWeeklyDigest(bot, digest) }] : []),
   ];

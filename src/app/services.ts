@@ -10,6 +10,7 @@ import type { RoutingConfig } from '../route/routing.js';
 import type { TagLookup } from '../route/tag-lookup.js';
 import type { SlackMessenger } from '../slack/messenger.js';
 import type { SlackOutbox } from '../slack/outbox.js';
+import type { SecurityHubWriteback } from '../remediate/security-hub-writeback.js';
 import type { Logger } from './logger.js';
 
 /** The edges the core reaches through; built once by createBot, replaced by fakes nowhere (tests use msw). */
@@ -31,6 +32,8 @@ export interface Services {
   slack: SlackMessenger;
   /** Card updates and thread replies: queued with the state change, delivered in order per card, never lost. */
   outbox: SlackOutbox;
+  /** Workflow updates for Security Hub, kept until it takes them (src/remediate/security-hub-writeback.ts). */
+  writeback: SecurityHubWriteback;
   routing: RoutingConfig;
   /** Fills in resource tags a finding arrived without, so owner tags can route it. */
   tagLookup: TagLookup;

@@ -66,7 +66,8 @@ export interface EvidenceData {
   'decision.undo': { remediation: string; card: { channel: string; ts: string } };
   'fix.undone': { remediation: string; restored: State };
   'securityhub.updated': { region: string; input: Record<string, unknown> };
-  'securityhub.update_failed': { region: string; input: Record<string, unknown>; error?: string; unprocessed?: unknown[] };
+  /** retryAt: Security Hub could not take it now; the outbox sends it again from then on (only the first failure is recorded). */
+  'securityhub.update_failed': { region: string; input: Record<string, unknown>; error?: string; unprocessed?: unknown[]; retryAt?: string };
   /** planned: kind is 'sla75' or 'overdue'. */
   'reminder.posted': { reminder: 'sla75' | 'overdue'; channel: string; threadTs: string; dueAt: string };
   /** planned: week is the ISO week, e.g. "2026-W48". */

@@ -9,7 +9,6 @@ import { remediationById } from './registry.js';
 import type { ApiCall, Plan, Remediation } from './remediation.js';
 import { ManualOnlyError } from './manual-only-error.js';
 import { remediationOptions } from './remediation-options.js';
-import { reportToSecurityHub } from './security-hub-writeback.js';
 
 export interface ApprovalRequest {
   findingId: string;
@@ -93,12 +92,15 @@ export async function runApprovedFix(
   const { finding } = tracked;
   const at = services.clock.now().toISOString();
   // An outcome and the card update showing it commit together: a crash between them cannot leave the card behind.
-  const settle = async (to: FindingStatus, state: CardState) => {
+  /** The outcome, its card update and (when it ends the fix) Security Hub's update commit together, then go out in that order. */
+  const settle = async (to: FindingStatus, state: CardState, securityHub?: { status: 'RESOLVED' | 'NOTIFIED'; note: string }) => {
     const key = services.atomically(() => {
       services.findings.transition(finding.id, ['fixing'], to);
+      if (securityHub) services.writeback.queue(finding, securityHub.status, securityHub.note);
       return queueCardUpdate(services, tracked, state);
     });
     await deliverCardUpdate(services, key);
+    if (securityHub) await services.writeback.deliver(finding.id);
   };
   let plan: Plan | null = null;
   let step: ApiCall | null = null;
@@ -122,8 +124,10 @@ export async function runApprovedFix(
       return;
     }
     if (plan.alreadyCompliant) {
-      await settle('fixed', { kind: 'already_compliant', by: user, at, diff: plan.diff });
-      await reportToSecurityHub(services, finding, 'RESOLVED', `soc2-bot: already compliant when checked after approval by ${user.name ?? user.id}; nothing changed.`);
+      await settle('fixed', { kind: 'already_compliant', by: user, at, diff: plan.diff }, {
+        status: 'RESOLVED',
+        note: `soc2-bot: already compliant when checked after approval by ${user.name ?? user.id}; nothing changed.`,
+      });
       return;
     }
     await updateFindingCard(services, tracked, { kind: 'fixing', by: user, at, diff: plan.diff });
@@ -144,13 +148,10 @@ export async function runApprovedFix(
       await failed(`the change was made but verification failed: ${verification.detail}`, false);
       return;
     }
-    await settle('fixed', { kind: 'fixed', by: user, at, diff: plan.diff, verification: verification.detail, undoable: remediation.undo !== undefined });
-    await reportToSecurityHub(
-      services,
-      finding,
-      'RESOLVED',
-      `soc2-bot: ${remediation.id} applied after approval by ${user.name ?? user.id}; verified: ${verification.detail}.`,
-    );
+    await settle('fixed', { kind: 'fixed', by: user, at, diff: plan.diff, verification: verification.detail, undoable: remediation.undo !== undefined }, {
+      status: 'RESOLVED',
+      note: `soc2-bot: ${remediation.id} applied after approval by ${user.name ?? user.id}; verified: ${verification.detail}.`,
+    });
   } catch (error) {
     const reason = error instanceof ManualOnlyError ? `nothing was changed: ${error.reason}` : explainAwsError(error, step, remediation.permissions);
     await failed(reason, true, error);
@@ -165,8 +166,7 @@ export async function runApprovedFix(
         explanation: reason,
       });
     }
-    await settle('fix_failed', { kind: 'fix_failed', by: user, at, diff: plan?.diff ?? null, error: reason });
-    await reportToSecurityHub(services, finding, 'NOTIFIED', `soc2-bot: fix failed: ${reason}`);
+    await settle('fix_failed', { kind: 'fix_failed', by: user, at, diff: plan?.diff ?? null, error: reason }, { status: 'NOTIFIED', note: `soc2-bot: fix failed: ${reason}` });
   }
 }
 

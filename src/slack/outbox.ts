@@ -21,6 +21,7 @@
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { Logger } from '../app/logger.js';
+import { retryDelayMs } from '../app/retry-delay.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../evidence/database.js';
 import type { EvidenceData } from '../evidence/event-data.js';
@@ -54,19 +55,10 @@ export interface OutboxOptions {
   random?: () => number;
 }
 
-const baseDelayMs = 5_000;
-const maxDelayMs = 5 * 60_000;
 /** Longer than a Slack call may take (the client's timeout): a claim this old belongs to a dead process. */
 const leaseMs = 2 * 60_000;
 /** Delivered rows are kept this long for troubleshooting, then pruned by the drain. */
 const keepDeliveredMs = 7 * 24 * 60 * 60_000;
-
-/** Exponential backoff with jitter (half fixed, half random), capped; Retry-After wins when Slack sends it. */
-export function retryDelayMs(attempts: number, retryAfterSeconds: number | null, random: () => number): number {
-  if (retryAfterSeconds !== null) return retryAfterSeconds * 1000;
-  const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
-}
 
 // Slack answers ok:false with these when the fault is on its side; every other error is about the request.
 const transientPlatformErrors = new Set(['ratelimited', 'internal_error', 'fatal_error', 'service_unavailable', 'request_timeout']);

@@ -125,6 +125,9 @@ describe('SIGKILL at each step of an approved fix, then a restart on the same da
     expect(applies.length).toBeLessThanOrEqual(1);
     expect(received.filter((op) => op === putPab)).toHaveLength(step.name.startsWith('decision') ? 0 : 1);
     expect(after.status).toBe(step.outcome);
+    // Security Hub is told the outcome whichever step the kill hit: the update is queued with the outcome itself.
+    expect(world.aws.finding(findingId)?.Workflow?.Status).toBe(step.outcome === 'fixed' ? 'RESOLVED' : 'NOTIFIED');
+    expect(kinds.filter((kind) => kind === 'securityhub.updated')).toHaveLength(1);
     if (step.outcome === 'fixed') {
       expect(applies).toHaveLength(1);
       expect(pab).toEqual({ BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: true, RestrictPublicBuckets: true });

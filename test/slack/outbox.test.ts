@@ -1,6 +1,7 @@
 import { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError, WebAPIRequestError } from '@slack/web-api';
 import { describe, expect, it } from 'vitest';
-import { classifySlackFailure, retryDelayMs } from '../../src/slack/outbox.js';
+import { retryDelayMs } from '../../src/app/retry-delay.js';
+import { classifySlackFailure } from '../../src/slack/outbox.js';
 
 describe('retryDelayMs', () => {
   it('waits exactly what Retry-After says', () => {
