@@ -3,7 +3,6 @@ import type { Person } from '../domain/person.js';
 import { botActor, type Actor, type EvidenceEvent } from '../evidence/evidence-log.js';
 import type { TrackedFinding } from '../evidence/findings-repo.js';
 import { deliverCardUpdate, diffShownOnCard, queueCardUpdate } from '../remediate/approve-fix.js';
-import { reportToSecurityHub } from '../remediate/security-hub-writeback.js';
 import { deliverCards } from '../route/deliver-cards.js';
 import { resolveRoute } from '../route/routing.js';
 import type { ExceptionFacts } from '../slack/cards.js';
@@ -29,8 +28,16 @@ function facts(request: { justification: string; expiresAt: string; compensating
   return { justification: request.justification, expiresAt: request.expiresAt, compensatingControl: request.compensatingControl };
 }
 
-/** The card of a granted exception, queued in the transaction that grants it; returns the outbox key. */
-function queueGrantedCard(services: Services, tracked: TrackedFinding, requester: Person, approver: Person, exception: ExceptionFacts): string | null {
+/**
+ * The card of a granted exception and Security Hub's suppression (with the justification), queued
+ * in the transaction that grants it; returns the card's outbox key.
+ */
+function queueGranted(services: Services, tracked: TrackedFinding, requester: Person, approver: Person, exception: ExceptionFacts): string | null {
+  services.writeback.queue(
+    tracked.finding,
+    'SUPPRESSED',
+    `soc2-bot: exception until ${exception.expiresAt.slice(0, 10)} granted by ${approver.name ?? approver.id}: ${exception.justification}`,
+  );
   return queueCardUpdate(services, services.findings.get(tracked.finding.id) ?? tracked, {
     kind: 'excepted',
     by: requester,
@@ -39,16 +46,6 @@ function queueGrantedCard(services: Services, tracked: TrackedFinding, requester
     diff: diffShownOnCard(services, tracked.finding.id),
     exception,
   });
-}
-
-/** After the grant committed: Security Hub suppresses the finding, with the justification. */
-async function suppressInSecurityHub(services: Services, tracked: TrackedFinding, approver: Person, exception: ExceptionFacts): Promise<void> {
-  await reportToSecurityHub(
-    services,
-    tracked.finding,
-    'SUPPRESSED',
-    `soc2-bot: exception until ${exception.expiresAt.slice(0, 10)} granted by ${approver.name ?? approver.id}: ${exception.justification}`,
-  );
 }
 
 /**
@@ -73,7 +70,7 @@ export async function submitException(
     if (grantNow) {
       services.evidence.append('exception.granted', tracked.finding.id, asActor(requester), { requestedBy: requester.id, ...exception });
       services.findings.setExceptionExpiry(tracked.finding.id, exception.expiresAt);
-      return queueGrantedCard(services, tracked, requester, requester, exception);
+      return queueGranted(services, tracked, requester, requester, exception);
     }
     return queueCardUpdate(services, services.findings.get(tracked.finding.id) ?? tracked, {
       kind: 'exception_requested',
@@ -90,7 +87,7 @@ export async function submitException(
   }
   await deliverCardUpdate(services, cardKey);
   if (grantNow) {
-    await suppressInSecurityHub(services, tracked, requester, exception);
+    await services.writeback.deliver(tracked.finding.id);
     return { told: `Exception granted until ${exception.expiresAt.slice(0, 10)}.` };
   }
   return { told: request.approver ? `Exception requested; <@${request.approver}> must grant it.` : 'Exception requested; an approver must grant it.' };
@@ -130,11 +127,11 @@ export async function grantRequestedException(
     if (!services.findings.transition(tracked.finding.id, ['exception_requested'], 'excepted')) return false;
     services.evidence.append('exception.granted', tracked.finding.id, asActor(click.user), { requestedBy: requested.actor.id, ...exception });
     services.findings.setExceptionExpiry(tracked.finding.id, exception.expiresAt);
-    return queueGrantedCard(services, tracked, requester, click.user, exception);
+    return queueGranted(services, tracked, requester, click.user, exception);
   });
   if (cardKey === false) return { told: 'Someone else already acted on this request.' };
   await deliverCardUpdate(services, cardKey);
-  await suppressInSecurityHub(services, tracked, click.user, exception);
+  await services.writeback.deliver(tracked.finding.id);
   return { told: `Exception granted until ${exception.expiresAt.slice(0, 10)}.` };
 }
 
@@ -152,13 +149,14 @@ export async function expireExceptions(services: Services): Promise<number> {
       if (!services.findings.transition(tracked.finding.id, ['excepted'], failing ? 'open' : 'resolved_at_source')) return false;
       services.evidence.append('exception.expired', tracked.finding.id, botActor, { expiresAt, stillFailing: failing, previousCard: tracked.card });
       services.findings.setExceptionExpiry(tracked.finding.id, null);
+      if (failing) services.writeback.queue(tracked.finding, 'NOTIFIED', `soc2-bot: exception expired ${expiresAt.slice(0, 10)}; the control still fails.`);
       return queueCardUpdate(services, tracked, { kind: 'exception_expired', at, diff: null, stillFailing: failing });
     });
     if (cardKey === false) continue;
     await deliverCardUpdate(services, cardKey);
     if (!failing) continue;
     services.findings.reopenForNewCard(tracked.finding.id);
-    await reportToSecurityHub(services, tracked.finding, 'NOTIFIED', `soc2-bot: exception expired ${expiresAt.slice(0, 10)}; the control still fails.`);
+    await services.writeback.deliver(tracked.finding.id);
   }
   if (expired.length > 0) await linkFreshCards(services, expired);
   return expired.length;

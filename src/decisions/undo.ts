@@ -6,7 +6,6 @@ import { deliverCardUpdate, queueCardUpdate } from '../remediate/approve-fix.js'
 import { explainAwsError } from '../remediate/explain-aws-error.js';
 import { remediationById } from '../remediate/registry.js';
 import type { Plan } from '../remediate/remediation.js';
-import { reportToSecurityHub } from '../remediate/security-hub-writeback.js';
 import { resolveRoute } from '../route/routing.js';
 import { checkApprover } from './approvers.js';
 import { currentCardState } from './card-state.js';
@@ -79,9 +78,10 @@ export async function undoFix(
   const cardKey = services.atomically(() => {
     services.evidence.append('fix.undone', tracked.finding.id, actor, { remediation: remediation.id, restored: plan.before });
     services.findings.transition(tracked.finding.id, ['fixing'], 'open');
+    services.writeback.queue(tracked.finding, 'NOTIFIED', `soc2-bot: fix ${remediation.id} undone by ${click.user.name ?? click.user.id}; the finding is open again.`);
     return queueCardUpdate(services, tracked, { kind: 'undone', by: click.user, at: services.clock.now().toISOString(), diff: plan.diff });
   });
   await deliverCardUpdate(services, cardKey);
-  await reportToSecurityHub(services, tracked.finding, 'NOTIFIED', `soc2-bot: fix ${remediation.id} undone by ${click.user.name ?? click.user.id}; the finding is open again.`);
+  await services.writeback.deliver(tracked.finding.id);
   return { told: 'Undone: the previous state was restored. The finding is open again.' };
 }

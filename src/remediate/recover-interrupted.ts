@@ -5,7 +5,6 @@ import { deliverCardUpdate, queueCardUpdate, updateFindingCard } from './approve
 import { explainAwsError } from './explain-aws-error.js';
 import { remediationById } from './registry.js';
 import { remediationOptions } from './remediation-options.js';
-import { reportToSecurityHub } from './security-hub-writeback.js';
 
 /**
  * After a crash, a finding left in `fixing` may or may not have been changed. It is
@@ -36,17 +35,17 @@ export async function recoverInterruptedFixes(services: Services): Promise<numbe
       } else {
         services.evidence.append('fix.failed', tracked.finding.id, botActor, { step: 'apply', explanation: outcome.detail });
       }
+      services.writeback.queue(
+        tracked.finding,
+        outcome.fixed ? 'RESOLVED' : 'NOTIFIED',
+        outcome.fixed ? `soc2-bot: ${tracked.triage.remediation ?? 'fix'} verified: ${outcome.detail}.` : `soc2-bot: fix failed: ${outcome.detail}`,
+      );
       const now = services.findings.get(tracked.finding.id);
       return now ? queueCardUpdate(services, now, currentCardState(services, now)) : null;
     });
     if (cardKey === false) continue;
     await deliverCardUpdate(services, cardKey);
-    await reportToSecurityHub(
-      services,
-      tracked.finding,
-      outcome.fixed ? 'RESOLVED' : 'NOTIFIED',
-      outcome.fixed ? `soc2-bot: ${tracked.triage.remediation ?? 'fix'} verified: ${outcome.detail}.` : `soc2-bot: fix failed: ${outcome.detail}`,
-    );
+    await services.writeback.deliver(tracked.finding.id);
     services.log.warn({ findingId: tracked.finding.id, fixed: outcome.fixed }, 'recovered a fix interrupted by a restart');
   }
   // A crash after a fix settled but before its card was redrawn leaves the card saying "applying now".

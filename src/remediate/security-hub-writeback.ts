@@ -2,30 +2,12 @@ import { BatchUpdateFindingsCommand, type BatchUpdateFindingsCommandInput, type 
 import { z } from 'zod';
 import type { Logger } from '../app/logger.js';
 import { retryDelayMs } from '../app/retry-delay.js';
-import type { Services } from '../app/services.js';
 import type { Clock } from '../domain/clock.js';
 import type { Finding } from '../domain/finding.js';
 import type { Db } from '../evidence/database.js';
 import { botActor, type EvidenceLog } from '../evidence/evidence-log.js';
 
 const noteLimit = 512; // Security Hub's Note.Text maximum
-
-/**
- * Writes the outcome back to Security Hub so the console agrees with Slack: RESOLVED when
- * fixed, NOTIFIED with a note when the fix failed or an exception ran out, SUPPRESSED with the
- * justification when an exception is granted. The update goes through the write-back outbox:
- * sent at once, and if Security Hub cannot take it now (throttled, down, the call timed out,
- * the bot stopped) again until it does. Never throws: the fix itself already happened (or did not).
- */
-export async function reportToSecurityHub(
-  services: Pick<Services, 'writeback'>,
-  finding: Finding,
-  status: 'RESOLVED' | 'NOTIFIED' | 'SUPPRESSED',
-  note: string,
-): Promise<void> {
-  services.writeback.queue(finding, status, note);
-  await services.writeback.deliver(finding.id);
-}
 
 export interface WritebackOptions {
   db: Db;
@@ -74,6 +56,14 @@ interface Row {
   attempts: number;
 }
 
+/**
+ * Writes outcomes back to Security Hub so the console agrees with Slack: RESOLVED when fixed,
+ * NOTIFIED with a note when a fix failed, was undone or an exception ran out, SUPPRESSED with the
+ * justification when an exception is granted. A decision queues its update in its own transaction
+ * (`queue`) and sends it after the commit (`deliver`); what Security Hub cannot take now
+ * (throttled, down, no answer, the bot stopped) is sent again by `drain` until it does. Never
+ * throws for a Security Hub failure: the fix itself already happened (or did not).
+ */
 export class SecurityHubWriteback {
   /** The delivery running per finding in this process; a new one chains after it. */
   private readonly busy = new Map<string, Promise<'idle' | 'waiting'>>();
