@@ -91,8 +91,8 @@ export async function runApprovedFix(
   const { tracked, remediation } = claim;
   const { finding } = tracked;
   const at = services.clock.now().toISOString();
-  // An outcome and the card update showing it commit together: a crash between them cannot leave the card behind.
-  /** The outcome, its card update and (when it ends the fix) Security Hub's update commit together, then go out in that order. */
+  // An outcome, the card update showing it and (when it ends the fix) Security Hub's update commit together,
+  // then go out in that order: a crash between them cannot leave the card or the console behind.
   const settle = async (to: FindingStatus, state: CardState, securityHub?: { status: 'RESOLVED' | 'NOTIFIED'; note: string }) => {
     const key = services.atomically(() => {
       services.findings.transition(finding.id, ['fixing'], to);
