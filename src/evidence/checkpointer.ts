@@ -5,11 +5,12 @@ import type { Db } from './database.js';
 /**
  * Copies the write-ahead log into the database file from a worker thread, so that no commit on
  * the main thread (a click's, an ingest batch's) pays for it. In WAL mode SQLite otherwise makes
- * whichever commit crosses 1,000 pages copy them all, which is half of the page reads and writes
- * of an ingest (bench/ingest.ts reports both) and a latency spike for the click that drew it.
+ * whichever commit crosses 1,000 pages copy them all: half of the page reads and writes of an
+ * ingest (counted with strace on bench/ingest.ts) and a latency spike for the click that drew it.
  *
- * The main connection keeps an automatic checkpoint, at a threshold the worker never lets the log
- * reach, as the backstop should the worker stop; a stopped worker is logged as an error.
+ * The main connection keeps an automatic checkpoint, at a threshold the worker does not normally
+ * let the log reach, as the backstop should the worker fall behind or stop; a stopped worker is
+ * logged as an error.
  */
 export class BackgroundCheckpointer {
   private readonly worker: Worker;
@@ -19,7 +20,7 @@ export class BackgroundCheckpointer {
   runs = 0;
   last: { logFrames: number; checkpointedFrames: number; busy: number } | null = null;
 
-  constructor(db: Db, databasePath: string, log: Logger, intervalMs = 200) {
+  constructor(db: Db, databasePath: string, log: Logger, intervalMs = 100) {
     db.pragma(`wal_autocheckpoint = ${backstopPages}`);
     this.worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { databasePath, intervalMs } });
     // A checkpointer never keeps the process alive: closing the database checkpoints anyway.
@@ -51,8 +52,12 @@ export class BackgroundCheckpointer {
   }
 }
 
-/** 80 MB of 8 KB pages (database.ts): far beyond what the worker leaves between two runs. */
-const backstopPages = 10_000;
+/**
+ * 24 MB of 8 KB pages (database.ts): several ingest commits' worth, more than the worker leaves
+ * between two runs, and small enough that a commit which does reach it (the worker starved of
+ * CPU) stalls for a fraction of a second, not for seconds.
+ */
+const backstopPages = 3_000;
 
 type CheckpointMessage =
   | { kind: 'checkpointed'; busy: number; logFrames: number; checkpointedFrames: number }

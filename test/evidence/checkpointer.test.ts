@@ -45,7 +45,7 @@ describe('background checkpointer', () => {
   it('copies committed pages into the file from its own thread while the main connection only commits', async () => {
     const checkpointer = new BackgroundCheckpointer(db, path, log(), 20);
     // The main connection's own checkpoint is pushed far out, to a backstop.
-    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(10_000);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(3_000);
     write(2_000);
     // 2,000 pages is twice SQLite's default threshold, which would have made that commit copy them.
     await vi.waitFor(() => expect(checkpointer.last?.checkpointedFrames ?? 0).toBeGreaterThanOrEqual(2_000), { timeout: 5_000 });
