@@ -1,6 +1,7 @@
 import { BatchUpdateFindingsCommand, type BatchUpdateFindingsCommandInput, type SecurityHubClient } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
 import type { Logger } from '../app/logger.js';
+import { PerKeyChain } from '../app/per-key-chain.js';
 import { retryDelayMs } from '../app/retry-delay.js';
 import type { Clock } from '../domain/clock.js';
 import type { Finding } from '../domain/finding.js';
@@ -66,7 +67,7 @@ interface Row {
  */
 export class SecurityHubWriteback {
   /** The delivery running per finding in this process; a new one chains after it. */
-  private readonly busy = new Map<string, Promise<'idle' | 'waiting'>>();
+  private readonly busy = new PerKeyChain<'idle' | 'waiting'>();
   private readonly random: () => number;
   private readonly sql;
 
@@ -99,15 +100,7 @@ export class SecurityHubWriteback {
 
   /** Sends the finding's due updates in order until one has to wait. */
   deliver(findingId: string): Promise<'idle' | 'waiting'> {
-    const previous = this.busy.get(findingId);
-    const start = () => this.deliverFinding(findingId);
-    const run = previous ? previous.then(start, start) : start();
-    this.busy.set(findingId, run);
-    const forget = () => {
-      if (this.busy.get(findingId) === run) this.busy.delete(findingId);
-    };
-    run.then(forget, forget);
-    return run;
+    return this.busy.run(findingId, () => this.deliverFinding(findingId));
   }
 
   /** Every finding with a due update, one after another; returns how many updates are still pending. */

@@ -21,6 +21,7 @@
 import type { KnownBlock } from '@slack/types';
 import { z } from 'zod';
 import type { Logger } from '../app/logger.js';
+import { PerKeyChain } from '../app/per-key-chain.js';
 import { retryDelayMs } from '../app/retry-delay.js';
 import type { Clock } from '../domain/clock.js';
 import type { Db } from '../evidence/database.js';
@@ -143,7 +144,7 @@ function orderingKey(channel: string, ts: string): string {
 
 export class SlackOutbox {
   /** The delivery running per key in this process; a new one chains after it, so a key is never sent from twice. */
-  private readonly busy = new Map<string, Promise<KeyOutcome>>();
+  private readonly busy = new PerKeyChain<KeyOutcome>();
   private readonly random: () => number;
   private readonly sql;
 
@@ -198,15 +199,7 @@ export class SlackOutbox {
 
   /** Sends the key's due items in order until one has to wait; resolves with why it stopped. */
   deliver(key: string): Promise<KeyOutcome> {
-    const previous = this.busy.get(key);
-    const start = () => this.deliverKey(key);
-    const run = previous ? previous.then(start, start) : start();
-    this.busy.set(key, run);
-    const forget = () => {
-      if (this.busy.get(key) === run) this.busy.delete(key);
-    };
-    run.then(forget, forget);
-    return run;
+    return this.busy.run(key, () => this.deliverKey(key));
   }
 
   /**
