@@ -10,6 +10,7 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { AwsSecurityFinding } from '@aws-sdk/client-securityhub';
 import { z } from 'zod';
 import { ApiError, failing, unsupported, xmlEscape, type AwsFault, type Routed, type SimService } from './aws-service.js';
+import { parseJsonOrUndefined } from '../app/parse-json.js';
 
 export { ApiError, type AwsFault, type SimService };
 
@@ -750,7 +751,7 @@ function parseEncryptionXml(xml: string): BucketEncryption | ApiError {
 
 /** S3 stores the document as sent, once it is a JSON object with statements. */
 function checkPolicy(body: string): string | ApiError {
-  const parsed = z.object({ Statement: z.union([z.array(z.unknown()).min(1), z.record(z.string(), z.unknown())]) }).safeParse(safeJson(body));
+  const parsed = z.object({ Statement: z.union([z.array(z.unknown()).min(1), z.record(z.string(), z.unknown())]) }).safeParse(parseJsonOrUndefined(body));
   if (!body.startsWith('{') || !parsed.success) {
     return new ApiError({ status: 400, code: 'MalformedPolicy', message: "Policies must be valid JSON and the first byte must be '{'" });
   }
@@ -807,7 +808,7 @@ function parseVersioningXml(xml: string): 'Enabled' | 'Suspended' | ApiError {
 async function readJson(request: Request): Promise<unknown> {
   const text = await request.text();
   if (text.trim() === '') return {};
-  const parsed = safeJson(text);
+  const parsed = parseJsonOrUndefined(text);
   return parsed === undefined ? new ApiError({ status: 400, code: 'SerializationException', message: 'Request body is not valid JSON' }) : parsed;
 }
 
@@ -963,19 +964,11 @@ function encodeToken(offset: number): string {
 }
 
 function decodeToken(token: string): number {
-  const parsed = z.object({ offset: z.number().int().min(0) }).safeParse(safeJson(Buffer.from(token, 'base64url').toString('utf8')));
+  const parsed = z.object({ offset: z.number().int().min(0) }).safeParse(parseJsonOrUndefined(Buffer.from(token, 'base64url').toString('utf8')));
   if (!parsed.success) throw invalidInput('The NextToken is invalid');
   return parsed.data.offset;
 }
 
-function safeJson(text: string): unknown {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value;
-  } catch {
-    return undefined;
-  }
-}
 
 function findingKey(id: string | undefined, productArn: string | undefined): string {
   return `${productArn ?? ''}|${id ?? ''}`;

@@ -4,6 +4,7 @@
  * they would against slack.com, while tests and the demo can read what was shown.
  */
 import { http, HttpResponse, type HttpHandler } from 'msw';
+import { parseJsonOrUndefined } from '../app/parse-json.js';
 
 export interface MessageVersion {
   text: string;
@@ -545,7 +546,7 @@ async function readArgs(request: Request, url: URL): Promise<{ args: Args; token
   }
   for (const key of JSON_ARGS) {
     const value = args[key];
-    if (typeof value === 'string') args[key] = parseJson(value) ?? new MalformedJson(value);
+    if (typeof value === 'string') args[key] = parseJsonOrUndefined(value) ?? new MalformedJson(value);
   }
   const bearer = /^Bearer\s+(.+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
   const formToken = typeof args['token'] === 'string' ? args['token'] : undefined;
@@ -558,17 +559,9 @@ class MalformedJson {
   constructor(readonly raw: string) {}
 }
 
-function parseJson(text: string): unknown {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value;
-  } catch {
-    return undefined;
-  }
-}
 
 function parseJsonObject(text: string): Record<string, unknown> | undefined {
-  const value = parseJson(text);
+  const value = parseJsonOrUndefined(text);
   return typeof value === 'object' && value !== null && !Array.isArray(value) ? { ...value } : undefined;
 }
 

@@ -29,6 +29,7 @@ import type { EvidenceData } from '../evidence/event-data.js';
 import { botActor, type EvidenceLog } from '../evidence/evidence-log.js';
 import type { Card } from './cards.js';
 import type { SlackMessenger } from './messenger.js';
+import { parseJsonOrUndefined } from '../app/parse-json.js';
 
 /** Recorded when Slack accepts the item, so evidence says what Slack shows, not what was meant. */
 export type OutboxEvidence =
@@ -229,8 +230,8 @@ export class SlackOutbox {
       // Not due yet (backing off), or another instance holds the lease.
       if (claimed.changes === 0) return 'waiting';
       const attempts = head.attempts + 1;
-      const payload = payloadSchema.safeParse(parseJson(head.payload));
-      const evidence = head.evidence === null ? null : evidenceSchema.safeParse(parseJson(head.evidence));
+      const payload = payloadSchema.safeParse(parseJsonOrUndefined(head.payload));
+      const evidence = head.evidence === null ? null : evidenceSchema.safeParse(parseJsonOrUndefined(head.evidence));
       if (!payload.success || (evidence && !evidence.success)) {
         this.giveUp(head, 'unreadable outbox row');
         continue;
@@ -270,10 +271,3 @@ export class SlackOutbox {
   }
 }
 
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
-}
