@@ -16,7 +16,7 @@ export class BackgroundCheckpointer {
   private readonly worker: Worker;
   private stopping = false;
   private readonly stopped: Promise<void>;
-  /** Checkpoints run so far and what the last one found (tests and the bench read them). */
+  /** Checkpoints run so far and what the last one found (the tests read them). */
   runs = 0;
   last: { logFrames: number; checkpointedFrames: number; busy: number } | null = null;
 

@@ -7,6 +7,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Finding } from '../domain/finding.js';
 import type { Db } from '../evidence/database.js';
 import { botActor, type EvidenceLog } from '../evidence/evidence-log.js';
+import { parseJsonOrUndefined } from '../app/parse-json.js';
 
 const noteLimit = 512; // Security Hub's Note.Text maximum
 
@@ -45,13 +46,19 @@ export function classifyWritebackFailure(error: unknown): WritebackFailure {
   return { retry: false, reason };
 }
 
+/** The stored input, read back as `queue` wrote it; a row that does not fit is refused, not sent. */
+const storedInput = z.object({
+  FindingIdentifiers: z.array(z.object({ Id: z.string(), ProductArn: z.string() })).length(1),
+  Workflow: z.object({ Status: z.enum(['RESOLVED', 'NOTIFIED', 'SUPPRESSED']) }),
+  Note: z.object({ Text: z.string(), UpdatedBy: z.string() }),
+});
+
 const leaseMs = 2 * 60_000;
 const keepDoneMs = 7 * 24 * 60 * 60_000;
 const pending = 'delivered_at IS NULL AND failed_at IS NULL';
 
 interface Row {
   id: number;
-  finding_id: string;
   region: string;
   input: string;
   attempts: number;
@@ -76,7 +83,7 @@ export class SecurityHubWriteback {
     const { db } = options;
     this.sql = {
       insert: db.prepare('INSERT INTO securityhub_outbox (finding_id, region, input, created_at, next_attempt_at) VALUES (?, ?, ?, ?, ?)'),
-      head: db.prepare(`SELECT id, finding_id, region, input, attempts FROM securityhub_outbox WHERE finding_id = ? AND ${pending} ORDER BY id LIMIT 1`),
+      head: db.prepare(`SELECT id, region, input, attempts FROM securityhub_outbox WHERE finding_id = ? AND ${pending} ORDER BY id LIMIT 1`),
       claim: db.prepare(`UPDATE securityhub_outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ? AND next_attempt_at <= ? AND ${pending}`),
       retryLater: db.prepare('UPDATE securityhub_outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?'),
       delivered: db.prepare('UPDATE securityhub_outbox SET delivered_at = ? WHERE id = ?'),
@@ -120,7 +127,13 @@ export class SecurityHubWriteback {
       // Not due yet (backing off), or another instance holds the lease.
       if (this.sql.claim.run(new Date(now.getTime() + leaseMs).toISOString(), head.id, now.toISOString()).changes === 0) return 'waiting';
       const attempts = head.attempts + 1;
-      const input = JSON.parse(head.input) as BatchUpdateFindingsCommandInput & Record<string, unknown>;
+      const read = storedInput.safeParse(parseJsonOrUndefined(head.input));
+      if (!read.success) {
+        this.sql.failed.run(clock.now().toISOString(), 'unreadable outbox row', head.id);
+        log.error({ findingId, id: head.id }, 'a Security Hub outbox row is not what the bot writes; it is not sent');
+        continue;
+      }
+      const input = read.data;
       const base = { region: head.region, input };
       let outcome: { ok: true } | { ok: false; failure: WritebackFailure; unprocessed?: { errorCode: string | null; errorMessage: string | null }[] };
       try {
@@ -160,3 +173,4 @@ export class SecurityHubWriteback {
     }
   }
 }
+

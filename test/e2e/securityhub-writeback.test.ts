@@ -92,6 +92,21 @@ describe('Security Hub write-back', () => {
     expect(offline.aws.callsTo('securityhub', 'BatchUpdateFindings')).toHaveLength(1);
   });
 
+  it('refuses a stored update that is not what the bot writes, instead of sending it or retrying it forever', async () => {
+    const { databasePath, offline } = await approveWhileSecurityHubFails(serverError);
+    const db = new Database(databasePath);
+    db.prepare("UPDATE securityhub_outbox SET input = '{\"FindingIdentifiers\":' WHERE delivered_at IS NULL").run();
+    db.close();
+    offline.aws.clearFaults();
+    now = new Date(now.getTime() + 10 * 60_000);
+    const callsBefore = offline.aws.callsTo('securityhub', 'BatchUpdateFindings').length;
+    expect(await offline.bot.services.writeback.drain()).toBe(0);
+    expect(offline.aws.callsTo('securityhub', 'BatchUpdateFindings')).toHaveLength(callsBefore);
+    const reader = new Database(databasePath, { readonly: true });
+    expect(reader.prepare('SELECT last_error FROM securityhub_outbox WHERE failed_at IS NOT NULL').pluck().all()).toEqual(['unreadable outbox row']);
+    reader.close();
+  });
+
   it('leaves an unsent update in the database, where a bot starting on it (a restart, a second instance) sends it', async () => {
     const { databasePath, findingId, offline } = await approveWhileSecurityHubFails(serverError);
     expect(new Database(databasePath, { readonly: true }).prepare('SELECT count(*) FROM securityhub_outbox WHERE delivered_at IS NULL').pluck().get()).toBe(1);
